@@ -11,6 +11,15 @@ LIBSPARQ_SAN:= $(BUILD)/lib/libsparq-san.a
 UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
+# The subcommand table: every `SQ_COMMAND(name, "help")` line of host/cli/*.c.
+CMD_TABLE := $(BUILD)/gen/commands.inc
+$(CMD_TABLE): $(CLI_SRCS)
+	@mkdir -p $(dir $@)
+	$(Q)grep -h '^SQ_COMMAND(' $(CLI_SRCS) | sort > $@.tmp && \
+	  (cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@)
+$(BUILD)/obj/host/cli/sparq.o $(BUILD)/san/host/cli/sparq.o: $(CMD_TABLE)
+$(BUILD)/obj/host/cli/%.o $(BUILD)/san/host/cli/%.o: ALL_CFLAGS += -I$(BUILD)/gen -Ihost/cli
+
 $(BUILD)/obj/%.o: %.c
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
