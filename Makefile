@@ -35,10 +35,12 @@ say = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
 .DEFAULT_GOAL := help
-.PHONY: help deps demo test test-suites clean all
+.PHONY: help deps demo test test-suites clean all bench
 
 # Test suites register themselves: TEST_SUITES += test-foo (in their mk file).
+# Benchmarks likewise: BENCH_TARGETS += bench-foo.
 TEST_SUITES :=
+BENCH_TARGETS :=
 
 include $(sort $(wildcard mk/*.mk))
 
@@ -56,6 +58,8 @@ all: $(BUILD)/bin/sparq ## build the host tools
 
 test: deps ## the whole test suite (ends with "N passed, N failed")
 	$(Q)bash scripts/run-tests.sh $(TEST_SUITES)
+
+bench: deps $(BENCH_TARGETS) ## regenerate every figure of docs/benchmarks.md
 
 test-suites: ## list the test suites `make test` runs
 	@echo $(TEST_SUITES)
