@@ -13,7 +13,9 @@ UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
 # The subcommand table: every `SQ_COMMAND(name, "help")` line of host/cli/*.c.
 CMD_TABLE := $(BUILD)/gen/commands.inc
-$(CMD_TABLE): $(CLI_SRCS)
+# Rebuilt every run (cheap) but only replaced when it changes, so a removed
+# command file also drops out.
+$(CMD_TABLE): FORCE
 	@mkdir -p $(dir $@)
 	$(Q)grep -h '^SQ_COMMAND(' $(CLI_SRCS) | sort > $@.tmp && \
 	  (cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@)
@@ -58,5 +60,8 @@ $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/testlib.h $(LIBSPARQ_SAN)
 TEST_SUITES += test-unit
 test-unit: $(UNIT_BINS) ## C unit tests of the host library (ASan + UBSan)
 	$(Q)rc=0; for t in $(UNIT_BINS); do $$t || rc=1; done; exit $$rc
+
+.PHONY: FORCE
+FORCE:
 
 -include $(HOST_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(HOST_SOBJS:.o=.d)
