@@ -1,0 +1,465 @@
+`default_nettype none
+// sq_dispatch - the link's request dispatcher (docs/protocol.md).
+//
+// Takes one good frame at a time from sq_frame_rx, reads its payload from the
+// receive buffer, drives the core (observation beats, load port, reset) and
+// streams exactly one response body to sq_frame_tx: INFO, INFER, LOAD, STATS,
+// RESET, COMMIT, or ERROR (unknown type, bad length, bad target). The buffer is
+// released as soon as the payload has been read, before the core computes and
+// before the response goes out, so the next request can arrive meanwhile.
+// A good request that arrived while another was held is answered ERROR busy
+// (sq_frame_rx's busy notice), before the held one is served.
+// Every LOAD check (length, mem, lane, address range) happens before the first
+// word reaches the load port: a LOAD is applied whole or not at all.
+// INFER Q-values stream from the core's result port to the UART without a
+// buffer (the core holds each beat until it is sent).
+//
+// Parameters: the core's configuration (docs/architecture.md, P .. LG_RD),
+// reported by INFO; CLK_HZ and BAUD (reported); BUILD_ID (reported);
+// INIT_MODEL_ID, INIT_IN_DIM, INIT_OUT_DIM: the model the memories hold at
+// configuration (COMMIT replaces them). out_dim is limited to 126 so that an
+// INFER response fits 512 payload bytes.
+module sq_dispatch #(
+	parameter integer P             = 8,
+	parameter integer AW            = 8,
+	parameter integer WW            = 8,
+	parameter integer ACCW          = 32,
+	parameter integer MAXW          = 256,
+	parameter integer MAXL          = 8,
+	parameter integer LG_WD         = 12,
+	parameter integer LG_RD         = 9,
+	parameter integer CLK_HZ        = 12000000,
+	parameter integer BAUD          = 1000000,
+	parameter [31:0]  BUILD_ID      = 32'h0,
+	parameter [31:0]  INIT_MODEL_ID = 32'h0,
+	parameter integer INIT_IN_DIM   = 4,
+	parameter integer INIT_OUT_DIM  = 2
+) (
+	input  wire                       i_clk,
+	input  wire                       i_rst,
+	// good frames from sq_frame_rx
+	input  wire                       i_frm_valid,
+	input  wire [7:0]                 i_frm_type,
+	input  wire [7:0]                 i_frm_seq,
+	input  wire [9:0]                 i_frm_len,
+	output reg                        o_frm_release,
+	output wire [8:0]                 o_buf_raddr,
+	input  wire [7:0]                 i_buf_rdata,
+	// receiver events (counted here)
+	input  wire                       i_ev_ok,
+	input  wire                       i_ev_crc,
+	input  wire                       i_ev_framing,
+	// busy notice from sq_frame_rx
+	input  wire                       i_busy_valid,
+	input  wire [7:0]                 i_busy_type,
+	input  wire [7:0]                 i_busy_seq,
+	output reg                        o_busy_ack,
+	// response bodies to sq_frame_tx
+	output reg                        m_body_valid,
+	input  wire                       m_body_ready,
+	output reg  [7:0]                 m_body_data,
+	output reg                        m_body_last,
+	// core: observation stream
+	output reg                        m_obs_valid,
+	input  wire                       m_obs_ready,
+	output reg  [P*AW-1:0]            m_obs_data,
+	// core: result stream
+	input  wire                       s_res_valid,
+	output reg                        s_res_ready,
+	input  wire [ACCW-1:0]            s_res_data,
+	input  wire [$clog2(MAXW+1)-1:0]  s_res_action,
+	input  wire                       s_res_last,
+	input  wire [31:0]                i_cycles,
+	// core: load port
+	output reg                        m_ld_valid,
+	input  wire                       m_ld_ready,
+	output reg  [1:0]                 m_ld_mem,
+	output reg  [3:0]                 m_ld_lane,
+	output reg  [15:0]                m_ld_addr,
+	output reg  [63:0]                m_ld_data,
+	// core: reset (RESET frame)
+	output reg                        o_core_rst,
+	// activity: a request is being served
+	output wire                       o_active
+);
+	localparam integer DIMW   = $clog2(MAXW + 1);
+	localparam integer MAXOUT = MAXW < 126 ? MAXW : 126;
+
+	localparam [7:0] T_INFO = 8'h01, T_INFER = 8'h02, T_LOAD = 8'h03,
+			 T_STATS = 8'h04, T_RESET = 8'h05, T_COMMIT = 8'h06,
+			 T_ERROR = 8'hFF;
+	localparam [7:0] E_TYPE = 8'd1, E_LEN = 8'd2, E_TARGET = 8'd3, E_BUSY = 8'd4;
+
+	localparam [2:0] K_INFO = 3'd0, K_STATS = 3'd1, K_STATUS = 3'd2,
+			 K_ERROR = 3'd3, K_INFER = 3'd4;
+
+	localparam [3:0] S_IDLE = 4'd0, S_RD_A = 4'd1, S_RD_B = 4'd2,
+			 S_LD_HDR = 4'd3, S_LD_WR = 4'd4, S_LD_WAIT = 4'd5,
+			 S_COMMIT = 4'd6, S_OBS_FEAT = 4'd7, S_OBS_BEAT = 4'd8,
+			 S_RES_WAIT = 4'd9, S_TX = 4'd10, S_DRAIN = 4'd11;
+
+	generate
+		if (P < 1 || P > 16 || AW < 2 || AW > 16 || ACCW < 8 || ACCW > 48 ||
+		    MAXW < 1 || MAXW > 4096 || MAXL < 1 || MAXL > 255) begin : g_bad_cfg
+			// Elaboration fails: a configuration parameter is out of range.
+			sq_dispatch_bad_configuration u_bad ();
+		end
+	endgenerate
+
+	// ---- configuration as fields ----------------------------------------------
+	localparam [31:0] P32 = P, AW32 = AW, WW32 = WW, ACCW32 = ACCW, MAXW32 = MAXW,
+			  MAXL32 = MAXL, LGWD32 = LG_WD, LGRD32 = LG_RD,
+			  CLK32 = CLK_HZ, BAUD32 = BAUD, MAXOUT32 = MAXOUT;
+	localparam [31:0] WD_DEPTH = 32'd1 << LG_WD;
+	localparam [31:0] RD_DEPTH = 32'd1 << LG_RD;
+	localparam [0:0]  WIDE_ACT = AW > 8;    // two bytes per activation
+
+	// ---- model registers and counters -----------------------------------------
+	reg [31:0] model_id_reg;
+	reg [15:0] in_dim_reg, out_dim_reg;
+	reg [31:0] c_ok, c_crc, c_framing, c_infer, c_loads, c_last_cycles;
+
+	// ---- request state --------------------------------------------------------
+	reg [3:0]  state_reg, rd_ret_reg;
+	reg [7:0]  type_reg, seq_reg;
+	reg [9:0]  len_reg;
+	reg [8:0]  rd_idx_reg;
+	reg [3:0]  rd_left_reg;
+	reg [63:0] sh_reg;          // bytes read, little-endian, newest at the top
+	reg [7:0]  ld_left_reg;
+	reg [15:0] feat_reg;        // observation features stored so far
+	reg [4:0]  slot_reg;
+	reg        clr_stats;
+
+	// ---- response state -------------------------------------------------------
+	reg [2:0]  rsp_kind_reg;
+	reg [9:0]  rsp_len_reg;     // payload bytes
+	reg [9:0]  tx_idx_reg;      // next body byte
+	reg [7:0]  rsp_code_reg;    // status or error code
+	reg [15:0] action_reg;
+	reg [31:0] cycles_reg;
+	reg [1:0]  qb_reg;          // byte of the current Q-value
+	reg        res_done_reg;    // the core's last beat has been taken
+
+	assign o_buf_raddr = rd_idx_reg;
+	assign o_active    = state_reg != S_IDLE;
+
+	// ---- response bytes -------------------------------------------------------
+	wire [34*8-1:0] info_vec = {BAUD32, CLK32, BUILD_ID, model_id_reg,
+				    out_dim_reg, in_dim_reg,
+				    8'd0, LGRD32[7:0], LGWD32[7:0], MAXL32[7:0],
+				    MAXW32[15:0],
+				    ACCW32[7:0], WW32[7:0], AW32[7:0], P32[7:0],
+				    8'h31, 8'h51, 8'h50, 8'h53};  // "SPQ1"
+	wire [6*32-1:0] stats_vec = {c_last_cycles, c_loads, c_infer,
+				     c_framing, c_crc, c_ok};
+
+	wire [31:0] q32;
+	generate
+		if (ACCW >= 32) begin : g_q_trunc
+			assign q32 = s_res_data[31:0];
+			if (ACCW > 32) begin : g_unused
+				wire unused_hi = ^s_res_data[ACCW-1:32];
+			end
+		end else begin : g_q_sext
+			assign q32 = {{(32 - ACCW){s_res_data[ACCW-1]}}, s_res_data};
+		end
+	endgenerate
+
+	wire [9:0] pidx = tx_idx_reg - 10'd4;
+	wire [1:0] cidx = tx_idx_reg[1:0] - 2'd2;
+	wire [15:0] rsp_len16 = {6'd0, rsp_len_reg};
+	reg  [7:0] pbyte;
+	always @(*) begin
+		pbyte = 8'd0;
+		case (rsp_kind_reg)
+		K_INFO:   if (pidx < 10'd34) pbyte = info_vec[pidx[5:0]*8 +: 8];
+		K_STATS:  if (pidx < 10'd24) pbyte = stats_vec[pidx[4:0]*8 +: 8];
+		K_STATUS: pbyte = rsp_code_reg;
+		K_ERROR:  pbyte = pidx == 10'd0 ? rsp_code_reg : type_reg;
+		K_INFER:
+			if (pidx < 10'd2)       pbyte = action_reg[pidx[0]*8 +: 8];
+			else if (pidx < 10'd6)  pbyte = cycles_reg[{cidx, 3'b000} +: 8];
+			else if (!res_done_reg) pbyte = q32[qb_reg*8 +: 8];
+		default: pbyte = 8'd0;
+		endcase
+	end
+	reg [7:0] body_byte;
+	always @(*) begin
+		case (tx_idx_reg)
+		10'd0:   body_byte = rsp_kind_reg == K_ERROR ? T_ERROR : (type_reg | 8'h80);
+		10'd1:   body_byte = seq_reg;
+		10'd2:   body_byte = rsp_len16[7:0];
+		10'd3:   body_byte = rsp_len16[15:8];
+		default: body_byte = pbyte;
+		endcase
+	end
+	// the byte can go now (a Q-value byte needs its beat)
+	wire q_phase   = rsp_kind_reg == K_INFER && tx_idx_reg >= 10'd10;
+	wire byte_ok   = !q_phase || res_done_reg || (s_res_valid && !s_res_ready);
+	wire tx_final  = tx_idx_reg == rsp_len_reg + 10'd3;
+
+	// ---- the observation feature just read ------------------------------------
+	wire [15:0] feat16 = WIDE_ACT ? sh_reg[63:48] : {{8{sh_reg[63]}}, sh_reg[63:56]};
+	wire        unused_feat = ^feat16;  // the top bits when AW < 16
+	wire [15:0] feat_next = feat_reg + 16'd1;
+	wire [3:0]  feat_bytes = WIDE_ACT ? 4'd2 : 4'd1;
+	wire [10:0] infer_len = WIDE_ACT ? {in_dim_reg[9:0], 1'b0} : {1'b0, in_dim_reg[9:0]};
+
+	// ---- LOAD header checks ---------------------------------------------------
+	wire [7:0]  h_mem   = sh_reg[7:0];
+	wire [7:0]  h_lane  = sh_reg[15:8];
+	wire [15:0] h_addr  = sh_reg[31:16];
+	wire [7:0]  h_count = sh_reg[39:32];
+	wire [31:0] h_end   = {16'd0, h_addr} + {24'd0, h_count};
+	reg  [31:0] h_depth;
+	always @(*) begin
+		case (h_mem[1:0])
+		2'd0:    h_depth = MAXL32;
+		2'd1:    h_depth = RD_DEPTH;
+		2'd2:    h_depth = WD_DEPTH;
+		default: h_depth = RD_DEPTH;
+		endcase
+	end
+	wire h_len_ok = h_count >= 8'd1 && h_count <= 8'd60 &&
+			{1'b0, len_reg} == {h_count[6:0], 3'b000} + 11'd8;
+	wire h_tgt_ok = h_mem <= 8'd3 && (h_mem < 8'd2 || {24'd0, h_lane} < P32) &&
+			h_end <= h_depth;
+
+	// ---- COMMIT checks --------------------------------------------------------
+	wire [15:0] c_in  = sh_reg[47:32];
+	wire [15:0] c_out = sh_reg[63:48];
+	wire c_ok_dims = c_in >= 16'd1 && {16'd0, c_in} <= MAXW32 &&
+			 c_out >= 16'd1 && {16'd0, c_out} <= MAXOUT32;
+
+	task respond;
+		input [2:0] kind;
+		input [9:0] plen;
+		input [7:0] code;
+		begin
+			rsp_kind_reg <= kind;
+			rsp_len_reg  <= plen;
+			rsp_code_reg <= code;
+			tx_idx_reg   <= 10'd0;
+			state_reg    <= S_TX;
+		end
+	endtask
+
+	task read_bytes;
+		input [3:0] n;
+		input [3:0] ret;
+		begin
+			rd_left_reg <= n;
+			rd_ret_reg  <= ret;
+			state_reg   <= S_RD_A;
+		end
+	endtask
+
+	always @(posedge i_clk) begin
+		o_frm_release <= 1'b0;
+		o_busy_ack    <= 1'b0;
+		o_core_rst    <= 1'b0;
+		clr_stats     <= 1'b0;
+		if (m_body_ready)
+			m_body_valid <= 1'b0;
+		if (s_res_ready && s_res_valid) begin
+			s_res_ready <= 1'b0;
+			if (s_res_last)
+				res_done_reg <= 1'b1;
+		end
+
+		case (state_reg)
+		S_IDLE:
+			if (i_busy_valid && !o_busy_ack) begin
+				o_busy_ack <= 1'b1;
+				type_reg   <= i_busy_type;
+				seq_reg    <= i_busy_seq;
+				respond(K_ERROR, 10'd2, E_BUSY);
+			end else if (i_frm_valid && !o_frm_release) begin
+				type_reg   <= i_frm_type;
+				seq_reg    <= i_frm_seq;
+				len_reg    <= i_frm_len;
+				rd_idx_reg <= 9'd0;
+				case (i_frm_type)
+				T_INFO, T_STATS, T_RESET: begin
+					o_frm_release <= 1'b1;
+					if (i_frm_len != 10'd0)
+						respond(K_ERROR, 10'd2, E_LEN);
+					else if (i_frm_type == T_INFO)
+						respond(K_INFO, 10'd34, 8'd0);
+					else if (i_frm_type == T_STATS)
+						respond(K_STATS, 10'd24, 8'd0);
+					else begin
+						o_core_rst <= 1'b1;
+						clr_stats  <= 1'b1;
+						respond(K_STATUS, 10'd1, 8'd0);
+					end
+				end
+				T_INFER:
+					if ({1'b0, i_frm_len} != infer_len) begin
+						o_frm_release <= 1'b1;
+						respond(K_ERROR, 10'd2, E_LEN);
+					end else begin
+						feat_reg   <= 16'd0;
+						slot_reg   <= 5'd0;
+						m_obs_data <= {(P*AW){1'b0}};
+						read_bytes(feat_bytes, S_OBS_FEAT);
+					end
+				T_LOAD:
+					if (i_frm_len < 10'd16) begin
+						o_frm_release <= 1'b1;
+						respond(K_ERROR, 10'd2, E_LEN);
+					end else
+						read_bytes(4'd8, S_LD_HDR);
+				T_COMMIT:
+					if (i_frm_len != 10'd8) begin
+						o_frm_release <= 1'b1;
+						respond(K_ERROR, 10'd2, E_LEN);
+					end else
+						read_bytes(4'd8, S_COMMIT);
+				default: begin
+					o_frm_release <= 1'b1;
+					respond(K_ERROR, 10'd2, E_TYPE);
+				end
+				endcase
+			end
+
+		// read rd_left bytes of the payload into sh_reg, then go to rd_ret
+		S_RD_A:
+			state_reg <= S_RD_B;
+		S_RD_B: begin
+			sh_reg      <= {i_buf_rdata, sh_reg[63:8]};
+			rd_idx_reg  <= rd_idx_reg + 1'b1;
+			rd_left_reg <= rd_left_reg - 1'b1;
+			state_reg   <= rd_left_reg == 4'd1 ? rd_ret_reg : S_RD_A;
+		end
+
+		S_LD_HDR:
+			if (!h_len_ok) begin
+				o_frm_release <= 1'b1;
+				respond(K_ERROR, 10'd2, E_LEN);
+			end else if (!h_tgt_ok) begin
+				o_frm_release <= 1'b1;
+				respond(K_ERROR, 10'd2, E_TARGET);
+			end else begin
+				m_ld_mem    <= h_mem[1:0];
+				m_ld_lane   <= h_lane[3:0];
+				m_ld_addr   <= h_addr;
+				ld_left_reg <= h_count;
+				read_bytes(4'd8, S_LD_WR);
+			end
+		S_LD_WR: begin
+			m_ld_valid <= 1'b1;
+			m_ld_data  <= sh_reg;
+			state_reg  <= S_LD_WAIT;
+		end
+		S_LD_WAIT:
+			if (m_ld_ready) begin
+				m_ld_valid  <= 1'b0;
+				m_ld_addr   <= m_ld_addr + 1'b1;
+				ld_left_reg <= ld_left_reg - 1'b1;
+				if (ld_left_reg == 8'd1) begin
+					o_frm_release <= 1'b1;
+					c_loads       <= c_loads + 1'b1;
+					respond(K_STATUS, 10'd1, 8'd0);
+				end else
+					read_bytes(4'd8, S_LD_WR);
+			end
+
+		S_COMMIT: begin
+			o_frm_release <= 1'b1;
+			if (c_ok_dims) begin
+				model_id_reg <= sh_reg[31:0];
+				in_dim_reg   <= c_in;
+				out_dim_reg  <= c_out;
+				respond(K_STATUS, 10'd1, 8'd0);
+			end else
+				respond(K_ERROR, 10'd2, E_TARGET);
+		end
+
+		S_OBS_FEAT: begin
+			m_obs_data[slot_reg*AW +: AW] <= feat16[AW-1:0];
+			feat_reg <= feat_next;
+			if ({27'd0, slot_reg} == P32 - 1 || feat_next == in_dim_reg) begin
+				m_obs_valid <= 1'b1;
+				state_reg   <= S_OBS_BEAT;
+			end else begin
+				slot_reg <= slot_reg + 1'b1;
+				read_bytes(feat_bytes, S_OBS_FEAT);
+			end
+		end
+		S_OBS_BEAT:
+			if (m_obs_ready) begin
+				m_obs_valid <= 1'b0;
+				m_obs_data  <= {(P*AW){1'b0}};
+				slot_reg    <= 5'd0;
+				if (feat_reg == in_dim_reg) begin
+					o_frm_release <= 1'b1;
+					state_reg     <= S_RES_WAIT;
+				end else
+					read_bytes(feat_bytes, S_OBS_FEAT);
+			end
+
+		S_RES_WAIT:
+			if (s_res_valid) begin
+				action_reg    <= {{(16 - DIMW){1'b0}}, s_res_action};
+				cycles_reg    <= i_cycles;
+				c_last_cycles <= i_cycles;
+				c_infer       <= c_infer + 1'b1;
+				qb_reg        <= 2'd0;
+				res_done_reg  <= 1'b0;
+				respond(K_INFER, {out_dim_reg[7:0], 2'b00} + 10'd6, 8'd0);
+			end
+
+		// stream the response body, one byte whenever the output is empty
+		S_TX:
+			if (!m_body_valid && byte_ok) begin
+				m_body_valid <= 1'b1;
+				m_body_data  <= body_byte;
+				m_body_last  <= tx_final;
+				tx_idx_reg   <= tx_idx_reg + 1'b1;
+				if (q_phase) begin
+					qb_reg <= qb_reg + 1'b1;
+					if (qb_reg == 2'd3 && !res_done_reg)
+						s_res_ready <= 1'b1;
+				end
+				if (tx_final)
+					state_reg <= rsp_kind_reg == K_INFER ? S_DRAIN : S_IDLE;
+			end
+		// take result beats the response had no room for, up to the last
+		S_DRAIN:
+			if (res_done_reg || (s_res_ready && s_res_valid && s_res_last))
+				state_reg <= S_IDLE;
+			else if (!s_res_ready)
+				s_res_ready <= 1'b1;
+
+		default:
+			state_reg <= S_IDLE;
+		endcase
+
+		// receiver events
+		if (i_ev_ok)      c_ok      <= c_ok + 1'b1;
+		if (i_ev_crc)     c_crc     <= c_crc + 1'b1;
+		if (i_ev_framing) c_framing <= c_framing + 1'b1;
+		if (clr_stats) begin
+			c_ok <= 32'd0; c_crc <= 32'd0; c_framing <= 32'd0;
+			c_infer <= 32'd0; c_loads <= 32'd0; c_last_cycles <= 32'd0;
+		end
+
+		if (i_rst) begin
+			state_reg     <= S_IDLE;
+			o_frm_release <= 1'b0;
+			o_busy_ack    <= 1'b0;
+			o_core_rst    <= 1'b0;
+			m_body_valid  <= 1'b0;
+			m_obs_valid   <= 1'b0;
+			s_res_ready   <= 1'b0;
+			m_ld_valid    <= 1'b0;
+			clr_stats     <= 1'b1;
+			model_id_reg  <= INIT_MODEL_ID;
+			in_dim_reg    <= INIT_IN_DIM[15:0];
+			out_dim_reg   <= INIT_OUT_DIM[15:0];
+		end
+	end
+endmodule
+`default_nettype wire

@@ -1,0 +1,174 @@
+`default_nettype none
+// sq_frame_rx - SLIP frame receiver of the link (docs/protocol.md).
+//
+// Unescapes the byte stream, checks the body (type, seq, len, payload, CRC-16)
+// and keeps the payload of one good frame in a 512-byte buffer that the
+// dispatcher reads. Any END ends the current body, from any state, so the
+// receiver resynchronizes on the next frame boundary. A body is dropped, and
+// exactly one of the event pulses fires, when:
+//   o_ev_framing  a bad escape, a UART framing error, a body shorter than 6
+//                 bytes, len > 512, or a body length other than 6 + len
+//   o_ev_crc      the CRC does not match
+// A good frame raises o_ev_ok and m_frm_valid; it stays held (valid, and the
+// buffer unchanged) until the dispatcher pulses i_frm_release. A dropped body
+// never raises m_frm_valid, so its bytes never reach the core.
+// A good frame that began while another was held (its payload could not be
+// stored) is not served: it raises the busy notice (m_busy_*, held until
+// i_busy_ack, a newer one replaces it) so that the dispatcher answers ERROR
+// busy with its type and seq.
+//
+// The buffer is written only while no frame is held, so it infers one block
+// RAM (512 x 8, registered read) on iCE40 and ECP5.
+module sq_frame_rx (
+	input  wire       i_clk,
+	input  wire       i_rst,
+	// bytes from the UART
+	input  wire       s_rx_valid,
+	input  wire [7:0] s_rx_data,
+	input  wire       i_rx_err,        // UART framing error (byte lost)
+	// the held good frame
+	output reg        m_frm_valid,
+	output reg  [7:0] m_frm_type,
+	output reg  [7:0] m_frm_seq,
+	output reg  [9:0] m_frm_len,       // payload bytes, 0..512
+	input  wire       i_frm_release,   // the dispatcher is done with the buffer
+	// payload buffer read port: o_buf_rdata = payload[i_buf_raddr], one cycle later
+	input  wire [8:0] i_buf_raddr,
+	output reg  [7:0] o_buf_rdata,
+	// events, one-cycle pulses
+	output reg        o_ev_ok,
+	output reg        o_ev_crc,
+	output reg        o_ev_framing,
+	// busy notice: a good frame that could not be stored
+	output reg        m_busy_valid,
+	output reg  [7:0] m_busy_type,
+	output reg  [7:0] m_busy_seq,
+	input  wire       i_busy_ack
+);
+	localparam [7:0] END = 8'hC0, ESC = 8'hDB, ESC_END = 8'hDC, ESC_ESC = 8'hDD;
+	localparam [9:0] MAXLEN = 10'd512;
+
+	reg [7:0] buf_mem [0:511];
+
+	reg        esc_reg;       // the previous byte was ESC
+	reg        bad_reg;       // this body is malformed
+	reg        ovr_reg;       // this body began while a frame was held
+	reg [9:0]  cnt_reg;       // body bytes so far, saturates at 1023
+	reg [15:0] crc_reg;       // CRC of bytes 0 .. 3+len so far
+	reg [15:0] crc_rx_reg;    // the CRC field
+	reg [7:0]  type_reg, seq_reg, len_lo_reg;
+	reg [9:0]  len_reg;       // valid from body byte 4 on
+
+	wire [15:0] crc_next;
+	wire        is_end  = s_rx_valid && !esc_reg && s_rx_data == END;
+	wire        is_esc  = s_rx_valid && !esc_reg && s_rx_data == ESC;
+	wire        esc_bad = esc_reg && s_rx_data != ESC_END && s_rx_data != ESC_ESC;
+	wire [7:0]  byte_v  = !esc_reg ? s_rx_data :
+			      (s_rx_data == ESC_END ? END : ESC);
+	// a data byte of the body (after unescaping)
+	wire        is_data = s_rx_valid && !is_end && !is_esc && !(esc_reg && esc_bad);
+	// the body's length once len is known (bytes 4.. on)
+	wire [10:0] body_len = {1'b0, len_reg} + 11'd6;
+	wire        in_crc   = cnt_reg < 10'd4 || {1'b0, cnt_reg} < body_len - 11'd2;
+
+	sq_crc16 u_crc (.i_crc(crc_reg), .i_data(byte_v), .o_crc(crc_next));
+
+	// payload writes: only into a free buffer, only payload bytes
+	wire        wr_en   = is_data && !ovr_reg && !m_frm_valid && cnt_reg >= 10'd4 &&
+			      {1'b0, cnt_reg} < body_len - 11'd2;
+	wire [8:0]  wr_idx  = cnt_reg[8:0] - 9'd4;
+
+	always @(posedge i_clk) begin
+		if (wr_en)
+			buf_mem[wr_idx] <= byte_v;
+		o_buf_rdata <= buf_mem[i_buf_raddr];
+	end
+
+	wire first_byte = cnt_reg == 10'd0;
+
+	always @(posedge i_clk) begin
+		o_ev_ok      <= 1'b0;
+		o_ev_crc     <= 1'b0;
+		o_ev_framing <= 1'b0;
+		if (i_frm_release)
+			m_frm_valid <= 1'b0;
+		if (i_busy_ack)
+			m_busy_valid <= 1'b0;
+
+		if (is_end) begin
+			// the body ends: judge it, then start afresh
+			if (cnt_reg != 0 || bad_reg) begin
+				if (bad_reg || cnt_reg < 10'd6 || {1'b0, cnt_reg} != body_len)
+					o_ev_framing <= 1'b1;
+				else if (crc_reg != crc_rx_reg)
+					o_ev_crc <= 1'b1;
+				else if (ovr_reg) begin
+					m_busy_valid <= 1'b1;
+					m_busy_type  <= type_reg;
+					m_busy_seq   <= seq_reg;
+				end else begin
+					o_ev_ok     <= 1'b1;
+					m_frm_valid <= 1'b1;
+					m_frm_type  <= type_reg;
+					m_frm_seq   <= seq_reg;
+					m_frm_len   <= len_reg;
+				end
+			end
+			esc_reg <= 1'b0;
+			bad_reg <= 1'b0;
+			ovr_reg <= 1'b0;
+			cnt_reg <= 10'd0;
+			crc_reg <= 16'hFFFF;
+		end else if (is_esc) begin
+			esc_reg <= 1'b1;
+			if (first_byte)
+				ovr_reg <= m_frm_valid && !i_frm_release;
+		end else if (s_rx_valid) begin
+			esc_reg <= 1'b0;
+			if (esc_bad)
+				bad_reg <= 1'b1;
+			else begin
+				if (first_byte && !esc_reg)
+					ovr_reg <= m_frm_valid && !i_frm_release;
+				if (cnt_reg != 10'h3FF)
+					cnt_reg <= cnt_reg + 1'b1;
+				if (in_crc)
+					crc_reg <= crc_next;
+				case (cnt_reg)
+				10'd0: type_reg   <= byte_v;
+				10'd1: seq_reg    <= byte_v;
+				10'd2: len_lo_reg <= byte_v;
+				10'd3: begin
+					len_reg <= {byte_v[1:0], len_lo_reg};
+					if ({byte_v, len_lo_reg} > {6'd0, MAXLEN})
+						bad_reg <= 1'b1;
+				end
+				default: ;
+				endcase
+				if (cnt_reg >= 10'd4 && !in_crc) begin
+					if ({1'b0, cnt_reg} == body_len - 11'd2)
+						crc_rx_reg[7:0] <= byte_v;
+					else
+						crc_rx_reg[15:8] <= byte_v;
+				end
+			end
+		end
+		// a lost byte spoils the body it belongs to
+		if (i_rx_err)
+			bad_reg <= 1'b1;
+
+		if (i_rst) begin
+			m_frm_valid  <= 1'b0;
+			esc_reg      <= 1'b0;
+			bad_reg      <= 1'b0;
+			ovr_reg      <= 1'b0;
+			cnt_reg      <= 10'd0;
+			crc_reg      <= 16'hFFFF;
+			o_ev_ok      <= 1'b0;
+			o_ev_crc     <= 1'b0;
+			o_ev_framing <= 1'b0;
+			m_busy_valid <= 1'b0;
+		end
+	end
+endmodule
+`default_nettype wire
