@@ -1,0 +1,549 @@
+// sq_core - the sparq accelerator core: a sparse fixed-point MLP (Q-network)
+// computed by P lockstep lanes, exactly as docs/numerics.md defines it, with
+// the model held as data (layer table, round table, weight and parameter
+// memories) per docs/architecture.md. One build runs every model that fits.
+//
+// Parameters (the configuration; host/export.h sq_hwcfg mirrors them):
+//   P        lanes, 1..16. Each lane owns whole output rows of a round.
+//   AW       maximum activation width in bits, 2..16 (AW <= ACCW).
+//   WW       maximum weight width in bits, 2..16.
+//   ACCW     accumulator width, 8..48; runs models whose every acc_bits <= ACCW.
+//   MAXW     maximum layer width (inputs, hidden, outputs), 1..4096.
+//   MAXL     maximum layers (layer table depth), 1..16.
+//   LG_WD    log2 of the weight memory depth in wide words, 1..16.
+//   LG_RD    log2 of the round table / parameter memory depth, 1..16.
+//   INIT_LT, INIT_RT, INIT_WM, INIT_PM
+//            $readmemh image of each memory ("" = no initial contents), as
+//            written by `sparq export`; the load port overwrites them at run time.
+//
+// Pipeline (one weight entry per cycle per lane, no stalls inside):
+//   I  issue: weight address, round bookkeeping        (wm read, registered)
+//   W  {word, slot, w} -> am[p] read at {bank, word}   (registered)
+//   A  slot select of the activation word              (registered)
+//   M  w * a                                            (registered product)
+//   C  acc = (first ? bias : acc) + product; pm read in M
+//   R1 acc + rounding constant (hidden) / Q buffer write (output layer)
+//   R2 arithmetic shift right
+//   R3 clamp to [0, amax]
+//   X  one wide word of P results written into every lane's activation copy
+// A layer's first weight issue waits until its predecessor's last activation
+// word is written (the drain). Then argmax over the Q buffer, then the result
+// stream. Reset (synchronous, active high) clears control only.
+`default_nettype none
+
+module sq_core #(
+	parameter integer P     = 8,
+	parameter integer AW    = 8,
+	parameter integer WW    = 8,
+	parameter integer ACCW  = 32,
+	parameter integer MAXW  = 256,
+	parameter integer MAXL  = 8,
+	parameter integer LG_WD = 12,
+	parameter integer LG_RD = 9,
+	parameter INIT_LT = "",
+	parameter INIT_RT = "",
+	parameter INIT_WM = "",
+	parameter INIT_PM = ""
+) (
+	// clock, reset
+	input  wire                  i_clk,
+	input  wire                  i_rst,
+	// observation in: in_words beats of P activations
+	input  wire                  s_obs_valid,
+	output wire                  s_obs_ready,
+	input  wire [P*AW-1:0]       s_obs_data,
+	// result out: out_dim beats, beat j carries Q-value j and the action
+	output reg                   m_res_valid,
+	input  wire                  m_res_ready,
+	output reg  [ACCW-1:0]       m_res_data,
+	output reg  [f_clog2(MAXW+1)-1:0] m_res_index,
+	output reg  [f_clog2(MAXW+1)-1:0] m_res_action,
+	output reg                   m_res_last,
+	output reg  [31:0]           o_cycles,
+	// load port: one memory entry (or one lane's slice of a wide word) per beat
+	input  wire                  s_ld_valid,
+	output wire                  s_ld_ready,
+	input  wire [1:0]            s_ld_mem,
+	input  wire [3:0]            s_ld_lane,
+	input  wire [15:0]           s_ld_addr,
+	input  wire [63:0]           s_ld_data,
+	// status
+	output reg                   o_busy
+);
+	// ---- derived widths (docs/architecture.md "Derived") -------------------
+	function integer f_clog2;
+		input integer v;
+		integer x;
+		begin
+			f_clog2 = 0;
+			x = v - 1;
+			while (x > 0) begin
+				f_clog2 = f_clog2 + 1;
+				x = x >> 1;
+			end
+		end
+	endfunction
+
+	localparam integer AWD   = (MAXW + P - 1) / P;
+	localparam integer ROWW  = (f_clog2(AWD) < 1) ? 1 : f_clog2(AWD);
+	localparam integer SLOTW = (f_clog2(P) < 1) ? 1 : f_clog2(P);
+	localparam integer EW    = ROWW + SLOTW + WW;
+	localparam integer PW    = ACCW + 5;
+	localparam integer DIMW  = f_clog2(MAXW + 1);
+	localparam integer RCW   = f_clog2(AWD + 1);
+	localparam integer LTW   = 1 + 5 + DIMW + 2 * RCW;
+	localparam integer LGL   = (f_clog2(MAXL) < 1) ? 1 : f_clog2(MAXL);
+	localparam integer PRW   = WW + AW;          // product width
+	localparam integer AMW   = ROWW + 1;         // activation address {bank, word}
+	localparam integer QW    = ACCW + 1;         // requantization width
+	localparam integer     PM1       = P - 1;
+	localparam [SLOTW-1:0] SLOT_LAST = PM1[SLOTW-1:0];
+
+	// ---- bad configurations stop elaboration (Verilator and Yosys both) ----
+	generate
+		if (P < 1 || P > 16) begin : g_bad_p
+			sq_core_error_P_must_be_1_to_16 u_bad ();
+		end
+		if (AW < 2 || AW > 16 || WW < 2 || WW > 16) begin : g_bad_aw
+			sq_core_error_AW_and_WW_must_be_2_to_16 u_bad ();
+		end
+		if (ACCW < 8 || ACCW > 48 || ACCW < AW) begin : g_bad_accw
+			sq_core_error_ACCW_must_be_8_to_48_and_at_least_AW u_bad ();
+		end
+		if (MAXW < 1 || MAXW > 4096) begin : g_bad_maxw
+			sq_core_error_MAXW_must_be_1_to_4096 u_bad ();
+		end
+		if (MAXL < 1 || MAXL > 16) begin : g_bad_maxl
+			sq_core_error_MAXL_must_be_1_to_16 u_bad ();
+		end
+		if (LG_WD < 1 || LG_WD > 16 || LG_RD < 1 || LG_RD > 16) begin : g_bad_lg
+			sq_core_error_LG_WD_and_LG_RD_must_be_1_to_16 u_bad ();
+		end
+	endgenerate
+
+	// ---- control state -------------------------------------------------------
+	localparam [2:0] S_IDLE  = 3'd0,  // load port open; waits for the first beat
+			 S_OBS   = 3'd1,  // accepting the rest of the observation
+			 S_LOAD  = 3'd2,  // layer table entry -> layer registers
+			 S_RUN   = 3'd3,  // issuing the layer's weight entries
+			 S_DRAIN = 3'd4,  // waiting for the layer's last write
+			 S_ARG   = 3'd5,  // argmax over the Q buffer
+			 S_RES   = 3'd6;  // result stream
+
+	reg  [2:0]        state_reg;
+	reg  [LGL-1:0]    layer_reg;     // layer being computed (lt read address)
+	reg               lt0_ok_reg;    // lt_q holds the current lt[0]
+
+	// ---- layer table ---------------------------------------------------------
+	reg  [LTW-1:0]    lt [0:MAXL-1];
+	reg  [LTW-1:0]    lt_q;
+	wire              ld_fire = s_ld_valid && s_ld_ready;
+	wire              unused_ld = ^s_ld_data;  // each memory takes its low bits
+	wire              lt_we = ld_fire && (s_ld_mem == 2'd0) &&
+				  ({16'd0, s_ld_addr} < MAXL);
+	generate
+		if (INIT_LT != "") begin : g_init_lt
+			initial $readmemh(INIT_LT, lt);
+		end
+	endgenerate
+	always @(posedge i_clk) begin
+		if (lt_we)
+			lt[s_ld_addr[LGL-1:0]] <= s_ld_data[LTW-1:0];
+		lt_q <= lt[layer_reg];
+	end
+
+	wire [RCW-1:0]    lt_in_words = lt_q[RCW-1:0];
+	wire [RCW-1:0]    lt_n_rounds = lt_q[2*RCW-1:RCW];
+	wire [DIMW-1:0]   lt_out_dim  = lt_q[2*RCW+DIMW-1:2*RCW];
+	wire [4:0]        lt_sat_bits = lt_q[2*RCW+DIMW+4:2*RCW+DIMW];
+	wire              lt_is_last  = lt_q[LTW-1];
+
+	// ---- round table (len_k) -------------------------------------------------
+	reg  [DIMW-1:0]   rt [0:(1<<LG_RD)-1];
+	reg  [DIMW-1:0]   rt_q;
+	wire [LG_RD-1:0]  rt_raddr;
+	wire              rt_we = ld_fire && (s_ld_mem == 2'd1) &&
+				  ({16'd0, s_ld_addr} < (1 << LG_RD));
+	generate
+		if (INIT_RT != "") begin : g_init_rt
+			initial $readmemh(INIT_RT, rt);
+		end
+	endgenerate
+	always @(posedge i_clk) begin
+		if (rt_we)
+			rt[s_ld_addr[LG_RD-1:0]] <= s_ld_data[DIMW-1:0];
+		rt_q <= rt[rt_raddr];
+	end
+
+	// ---- weight memory: P lanes side by side, per-lane write enables --------
+	reg  [P*EW-1:0]   wm [0:(1<<LG_WD)-1];
+	reg  [P*EW-1:0]   wm_q;
+	reg  [LG_WD-1:0]  wa_reg;        // next weight word to issue
+	wire              wm_ld = ld_fire && (s_ld_mem == 2'd2) &&
+				  ({16'd0, s_ld_addr} < (1 << LG_WD));
+	generate
+		if (INIT_WM != "") begin : g_init_wm
+			initial $readmemh(INIT_WM, wm);
+		end
+	endgenerate
+	integer wi;
+	always @(posedge i_clk) begin
+		for (wi = 0; wi < P; wi = wi + 1)
+			if (wm_ld && s_ld_lane == wi[3:0])
+				wm[s_ld_addr[LG_WD-1:0]][wi*EW +: EW] <= s_ld_data[EW-1:0];
+		wm_q <= wm[wa_reg];
+	end
+
+	// ---- parameter memory: {shift, bias} per lane, by global round index ----
+	reg  [P*PW-1:0]   pm [0:(1<<LG_RD)-1];
+	reg  [P*PW-1:0]   pm_q;
+	reg  [LG_RD-1:0]  m_g_reg;       // round index of the entry in stage M
+	wire              pm_ld = ld_fire && (s_ld_mem == 2'd3) &&
+				  ({16'd0, s_ld_addr} < (1 << LG_RD));
+	generate
+		if (INIT_PM != "") begin : g_init_pm
+			initial $readmemh(INIT_PM, pm);
+		end
+	endgenerate
+	integer pi;
+	always @(posedge i_clk) begin
+		for (pi = 0; pi < P; pi = pi + 1)
+			if (pm_ld && s_ld_lane == pi[3:0])
+				pm[s_ld_addr[LG_RD-1:0]][pi*PW +: PW] <= s_ld_data[PW-1:0];
+		pm_q <= pm[m_g_reg];
+	end
+
+	// ---- layer registers (constant while a layer runs and drains) -----------
+	reg  [RCW-1:0]    rounds_left_reg;
+	reg               is_q_reg;      // output layer: results go to the Q buffer
+	reg  [AW-1:0]     amax_reg;      // hidden clamp bound amax(sat_bits)
+	reg  [DIMW-1:0]   out_dim_reg;
+	reg               bank_reg;      // layer l reads bank l%2, writes the other
+
+	// ---- issue stage ---------------------------------------------------------
+	reg  [DIMW-1:0]   rem_reg;       // entries of the current round still to issue
+	reg  [LG_RD-1:0]  nxt_g_reg;     // global index of the next round to start
+	reg  [ROWW-1:0]   k_reg;         // next round within the layer
+	wire              run_entry = (state_reg == S_RUN) && (rem_reg != 0);
+	wire              run_start = (state_reg == S_RUN) && (rem_reg == 0) &&
+				      (rounds_left_reg != 0);
+	wire              issue = run_entry || run_start;
+	assign rt_raddr = run_start ? nxt_g_reg + 1'b1 : nxt_g_reg;
+
+	// pipeline control, stage by stage
+	reg               w_v, w_first, w_last;
+	reg  [LG_RD-1:0]  w_g;
+	reg  [ROWW-1:0]   w_k;
+	reg               a_v, a_first, a_last;
+	reg  [LG_RD-1:0]  a_g;
+	reg  [ROWW-1:0]   a_k;
+	reg               m_v, m_first, m_last;
+	reg  [ROWW-1:0]   m_k;
+	reg               c_v, c_first, c_last;
+	reg  [ROWW-1:0]   c_k;
+	reg               r0_v;
+	reg  [ROWW-1:0]   r0_k;
+	reg               r1_v, r2_v, r3_v;
+	reg  [ROWW-1:0]   r1_k, r2_k, r3_k;
+
+	always @(posedge i_clk) begin
+		w_v     <= issue;
+		w_first <= run_start;
+		w_last  <= run_start ? (rt_q == 1) : (rem_reg == 1);
+		if (run_start) begin
+			w_g <= nxt_g_reg;
+			w_k <= k_reg;
+		end
+		a_v <= w_v; a_first <= w_first; a_last <= w_last; a_g <= w_g; a_k <= w_k;
+		m_v <= a_v; m_first <= a_first; m_last <= a_last; m_g_reg <= a_g; m_k <= a_k;
+		c_v <= m_v; c_first <= m_first; c_last <= m_last; c_k <= m_k;
+		r0_v <= c_v && c_last; r0_k <= c_k;
+		r1_v <= r0_v && !is_q_reg; r1_k <= r0_k;
+		r2_v <= r1_v; r2_k <= r1_k;
+		r3_v <= r2_v; r3_k <= r2_k;
+		if (i_rst) begin
+			w_v <= 1'b0; a_v <= 1'b0; m_v <= 1'b0; c_v <= 1'b0;
+			r0_v <= 1'b0; r1_v <= 1'b0; r2_v <= 1'b0; r3_v <= 1'b0;
+		end
+	end
+
+	// The layer's last activation word is written at the end of the cycle in
+	// which r3_v is high; an entry issued then reads activations a cycle later.
+	wire pipe_drained = !(w_v || a_v || m_v || c_v || r0_v || r1_v || r2_v);
+
+	// ---- lanes ---------------------------------------------------------------
+	wire [P*AW-1:0]   x_word;        // R3 results of every lane, one wide word
+	wire [P*ACCW-1:0] acc_word;      // accumulators of every lane (Q capture)
+
+	// activation memory write port (shared by the observation and round results)
+	reg  [ROWW-1:0]   obs_cnt_reg;   // activation word of the next beat
+	reg  [RCW-1:0]    obs_left_reg;  // beats after the current one (S_OBS)
+	wire              obs_fire = s_obs_valid && s_obs_ready;
+	wire              am_we    = obs_fire || r3_v;
+	wire [AMW-1:0]    am_waddr = obs_fire ? {1'b0, obs_cnt_reg} : {~bank_reg, r3_k};
+	wire [P*AW-1:0]   am_wdata = obs_fire ? s_obs_data : x_word;
+
+	genvar gp;
+	generate
+		for (gp = 0; gp < P; gp = gp + 1) begin : g_lane
+			// W: this lane's weight entry
+			wire [EW-1:0]    ent    = wm_q[gp*EW +: EW];
+			wire [WW-1:0]    e_w    = ent[WW-1:0];
+			wire [SLOTW-1:0] e_slot = ent[WW+SLOTW-1:WW];
+			wire [ROWW-1:0]  e_word = ent[EW-1:WW+SLOTW];
+
+			// activation copy of this lane
+			reg  [P*AW-1:0]  am [0:(1<<AMW)-1];
+			reg  [P*AW-1:0]  am_q;
+			always @(posedge i_clk) begin
+				if (am_we)
+					am[am_waddr] <= am_wdata;
+				am_q <= am[{bank_reg, e_word}];
+			end
+
+			// A: slot select
+			reg  [SLOTW-1:0] a_slot;
+			reg  [WW-1:0]    a_w;
+			reg  [AW-1:0]    m_a;
+			reg  [WW-1:0]    m_w;
+			wire [P*AW-1:0]  a_shifted = am_q >> ({{(32-SLOTW){1'b0}}, a_slot} * AW);
+			wire unused_a = ^a_shifted;
+			always @(posedge i_clk) begin
+				a_slot <= e_slot;
+				a_w    <= e_w;
+				m_a    <= a_shifted[AW-1:0];
+				m_w    <= a_w;
+			end
+
+			// M: product, sign-extended operands (PRW bits: exact)
+			wire [PRW-1:0]   m_wx = {{AW{m_w[WW-1]}}, m_w};
+			wire [PRW-1:0]   m_ax = {{WW{m_a[AW-1]}}, m_a};
+			reg  [PRW-1:0]   c_prod;
+			always @(posedge i_clk)
+				c_prod <= $signed(m_wx) * $signed(m_ax);
+
+			// C: accumulate; the product is exact in ACCW bits for every
+			// model that fits (|w*a| <= M[r] < 2^(acc_bits-1)).
+			wire [ACCW-1:0]  prod_x;
+			if (ACCW > PRW) begin : g_ext
+				assign prod_x = {{(ACCW-PRW){c_prod[PRW-1]}}, c_prod};
+			end else begin : g_trunc
+				assign prod_x = c_prod[ACCW-1:0];
+				if (ACCW < PRW) begin : g_cut
+					wire unused_prod = ^c_prod[PRW-1:ACCW];
+				end
+			end
+			wire [PW-1:0]    pe     = pm_q[gp*PW +: PW];
+			wire [ACCW-1:0]  p_bias = pe[ACCW-1:0];
+			wire [4:0]       p_sh   = pe[PW-1:ACCW];
+			reg  [ACCW-1:0]  acc;
+			reg  [4:0]       sh;
+			always @(posedge i_clk)
+				if (c_v) begin
+					acc <= (c_first ? p_bias : acc) + prod_x;
+					if (c_first)
+						sh <= p_sh;
+				end
+			assign acc_word[gp*ACCW +: ACCW] = acc;
+
+			// R1: rounding add, one bit wider (never overflows)
+			reg  [QW-1:0]    r_sum;
+			reg  [4:0]       r_sh;
+			wire [QW-1:0]    rnd = (sh == 5'd0) ? {QW{1'b0}} :
+					       ({{(QW-1){1'b0}}, 1'b1} << (sh - 5'd1));
+			always @(posedge i_clk) begin
+				r_sum <= {acc[ACCW-1], acc} + rnd;
+				r_sh  <= sh;
+			end
+			// R2: arithmetic shift right (floor)
+			reg  [QW-1:0]    r_shr;
+			always @(posedge i_clk)
+				r_shr <= $unsigned($signed(r_sum) >>> r_sh);
+			// R3: clamp to [0, amax] (saturation and ReLU in one)
+			wire             r_neg  = r_shr[QW-1];
+			wire             r_over = r_shr > {{(QW-AW){1'b0}}, amax_reg};
+			reg  [AW-1:0]    r_out;
+			always @(posedge i_clk)
+				r_out <= r_neg ? {AW{1'b0}} : (r_over ? amax_reg : r_shr[AW-1:0]);
+			assign x_word[gp*AW +: AW] = r_out;
+		end
+	endgenerate
+
+	// ---- Q buffer: output-layer rounds, one wide word per round -------------
+	reg  [P*ACCW-1:0] qb [0:(1<<ROWW)-1];
+	reg  [P*ACCW-1:0] qb_q;
+	reg  [ROWW-1:0]   qb_raddr;
+	always @(posedge i_clk) begin
+		if (r0_v && is_q_reg)
+			qb[r0_k] <= acc_word;
+		qb_q <= qb[qb_raddr];
+	end
+
+	// ---- argmax and result stream --------------------------------------------
+	reg  [DIMW-1:0]   j_reg;         // next index to read
+	reg  [SLOTW-1:0]  js_reg;        // its slot
+	reg               q1_v;          // qb_q valid for (q1_j, q1_s)
+	reg  [DIMW-1:0]   q1_j;
+	reg  [SLOTW-1:0]  q1_s;
+	reg               q2_v;          // q2_val valid for q2_j
+	reg  [DIMW-1:0]   q2_j;
+	reg  [ACCW-1:0]   q2_val;
+	reg  [ACCW-1:0]   best_reg;
+	reg  [DIMW-1:0]   best_j;
+	reg               res_wait;      // S_RES: qb_q holds beat j_reg's word
+	wire [P*ACCW-1:0] q1_shifted = qb_q >> ({{(32-SLOTW){1'b0}}, q1_s} * ACCW);
+	wire [ACCW-1:0]   q1_val = q1_shifted[ACCW-1:0];
+	// result beat value: slot js_reg of qb_q
+	wire [P*ACCW-1:0] res_shifted = qb_q >> ({{(32-SLOTW){1'b0}}, js_reg} * ACCW);
+	wire [ACCW-1:0]   q1_val_res = res_shifted[ACCW-1:0];
+	wire              unused_q = ^{q1_shifted, res_shifted};
+	wire              scan_more = (j_reg != out_dim_reg);
+	wire              res_fire  = m_res_valid && m_res_ready;
+
+	// ---- cycle counter ---------------------------------------------------------
+	reg  [31:0]       cyc_reg;
+
+	// ---- controller ------------------------------------------------------------
+	assign s_obs_ready = ((state_reg == S_IDLE) && lt0_ok_reg) || (state_reg == S_OBS);
+	assign s_ld_ready  = (state_reg == S_IDLE) && !s_obs_valid;
+
+	wire obs_last = (state_reg == S_IDLE) ? (lt_in_words == 1) : (obs_left_reg == 0);
+
+	always @(posedge i_clk) begin
+		lt0_ok_reg <= (layer_reg == 0) && !lt_we;
+		cyc_reg <= cyc_reg + 1'b1;
+		q1_v <= 1'b0;
+		q2_v <= q1_v;
+		q1_j <= j_reg;
+		q1_s <= js_reg;
+		q2_j <= q1_j;
+		q2_val <= q1_val;
+		if (q2_v && (q2_j == 0 || $signed(q2_val) > $signed(best_reg))) begin
+			best_reg <= q2_val;
+			best_j   <= q2_j;
+		end
+
+		case (state_reg)
+		S_IDLE: begin
+			obs_cnt_reg <= {ROWW{1'b0}};
+			nxt_g_reg   <= {LG_RD{1'b0}};
+			wa_reg      <= {LG_WD{1'b0}};
+			bank_reg    <= 1'b0;
+			if (obs_fire) begin
+				cyc_reg     <= 32'd1;
+				o_busy      <= 1'b1;
+				obs_cnt_reg <= obs_cnt_reg + 1'b1;
+				obs_left_reg <= lt_in_words - 1'b1 - 1'b1;
+				state_reg   <= obs_last ? S_LOAD : S_OBS;
+			end
+		end
+		S_OBS:
+			if (obs_fire) begin
+				obs_cnt_reg  <= obs_cnt_reg + 1'b1;
+				obs_left_reg <= obs_left_reg - 1'b1;
+				if (obs_last)
+					state_reg <= S_LOAD;
+			end
+		S_LOAD: begin
+			rounds_left_reg <= lt_n_rounds;
+			is_q_reg        <= lt_is_last;
+			out_dim_reg     <= lt_out_dim;
+			amax_reg        <= ({{(AW-1){1'b0}}, 1'b1} << (lt_sat_bits - 5'd1)) -
+					   {{(AW-1){1'b0}}, 1'b1};
+			rem_reg         <= {DIMW{1'b0}};
+			k_reg           <= {ROWW{1'b0}};
+			state_reg       <= S_RUN;
+		end
+		S_RUN: begin
+			if (run_entry) begin
+				rem_reg <= rem_reg - 1'b1;
+				wa_reg  <= wa_reg + 1'b1;
+			end else if (run_start) begin
+				rem_reg         <= rt_q - 1'b1;
+				wa_reg          <= wa_reg + 1'b1;
+				nxt_g_reg       <= nxt_g_reg + 1'b1;
+				k_reg           <= k_reg + 1'b1;
+				rounds_left_reg <= rounds_left_reg - 1'b1;
+			end else begin
+				state_reg <= S_DRAIN;
+				layer_reg <= layer_reg + 1'b1;
+			end
+		end
+		S_DRAIN:
+			if (pipe_drained) begin
+				if (is_q_reg) begin
+					state_reg <= S_ARG;
+					j_reg     <= {DIMW{1'b0}};
+					js_reg    <= {SLOTW{1'b0}};
+					qb_raddr  <= {ROWW{1'b0}};
+				end else begin
+					bank_reg  <= ~bank_reg;
+					state_reg <= S_LOAD;
+				end
+			end
+		S_ARG: begin
+			// one index per cycle: read word, select slot, compare
+			if (scan_more) begin
+				q1_v  <= 1'b1;
+				j_reg <= j_reg + 1'b1;
+				if (js_reg == SLOT_LAST) begin
+					js_reg   <= {SLOTW{1'b0}};
+					qb_raddr <= qb_raddr + 1'b1;
+				end else begin
+					js_reg <= js_reg + 1'b1;
+				end
+			end else if (!q1_v && !q2_v) begin
+				state_reg <= S_RES;
+				j_reg     <= {DIMW{1'b0}};
+				js_reg    <= {SLOTW{1'b0}};
+				qb_raddr  <= {ROWW{1'b0}};
+				res_wait  <= 1'b0;
+			end
+		end
+		S_RES: begin
+			if (!m_res_valid) begin
+				// qb_raddr was presented last cycle: qb_q is beat j_reg's word
+				res_wait <= 1'b1;
+				if (res_wait) begin
+					m_res_valid  <= 1'b1;
+					m_res_data   <= q1_val_res;
+					m_res_index  <= j_reg;
+					m_res_action <= best_j;
+					m_res_last   <= (j_reg + 1'b1) == out_dim_reg;
+					if (j_reg == 0)
+						o_cycles <= cyc_reg + 32'd2;
+				end
+			end else if (res_fire) begin
+				m_res_valid <= 1'b0;
+				res_wait    <= 1'b0;
+				if (m_res_last) begin
+					o_busy    <= 1'b0;
+					state_reg <= S_IDLE;
+					layer_reg <= {LGL{1'b0}};
+				end else begin
+					j_reg <= j_reg + 1'b1;
+					if (js_reg == SLOT_LAST) begin
+						js_reg   <= {SLOTW{1'b0}};
+						qb_raddr <= qb_raddr + 1'b1;
+					end else begin
+						js_reg <= js_reg + 1'b1;
+					end
+				end
+			end
+		end
+		default: state_reg <= S_IDLE;
+		endcase
+
+		if (i_rst) begin
+			state_reg   <= S_IDLE;
+			layer_reg   <= {LGL{1'b0}};
+			lt0_ok_reg  <= 1'b0;
+			m_res_valid <= 1'b0;
+			o_busy      <= 1'b0;
+			q1_v        <= 1'b0;
+			q2_v        <= 1'b0;
+		end
+	end
+endmodule
+
+`default_nettype wire
