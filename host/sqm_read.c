@@ -341,11 +341,11 @@ static int read_fixed_layer(rd *r, cur *c)
 			     l, nnz, (unsigned long long)in_dim * out_dim);
 	uint64_t need = sqm_qlayer_len(out_dim, nnz);
 	if (c->n < need)
-		return sfail(r, SQ_E_FORMAT, "layer %u: nnz %u needs %llu bytes, section has %zu",
-			     l, nnz, (unsigned long long)need, c->n);
+		return sfail(r, SQ_E_FORMAT, "nnz %u needs %llu bytes, section has %zu",
+			     nnz, (unsigned long long)need, c->n);
 	if (c->n > need)
-		return sfail(r, SQ_E_FORMAT, "layer %u: %llu trailing bytes after the fields (length %zu, fields take %llu)",
-			     l, (unsigned long long)(c->n - need), c->n, (unsigned long long)need);
+		return sfail(r, SQ_E_FORMAT, "%llu trailing bytes after the fields (length %zu, fields take %llu)",
+			     (unsigned long long)(c->n - need), c->n, (unsigned long long)need);
 	rc = sq_qlayer_reserve(q, nnz, &e);
 	if (rc)
 		return rfail(r, rc, "layer %u: %s", l, e.msg);
@@ -359,8 +359,8 @@ static int read_fixed_layer(rd *r, cur *c)
 		size_t at = c->off;
 		uint8_t b = g8(c);
 		if (b)
-			return sfail(r, SQ_E_FORMAT, "layer %u: padding byte at payload offset %zu is 0x%02x, must be 0",
-				     l, at, b);
+			return sfail(r, SQ_E_FORMAT, "padding byte at payload offset %zu is 0x%02x, must be 0",
+				     at, b);
 	}
 	for (uint32_t i = 0; i < out_dim; i++)
 		q->bias[i] = (int64_t)g64(c);
@@ -371,7 +371,7 @@ static int read_fixed_layer(rd *r, cur *c)
 	for (uint32_t k = 0; k < nnz; k++)
 		q->val[k] = (int16_t)g16(c);
 	if (c->bad || c->off != c->n)
-		return sfail(r, SQ_E_FORMAT, "layer %u: internal length mismatch", l);
+		return sfail(r, SQ_E_FORMAT, "internal length mismatch");
 	if (l == 0 && q->abits_in != r->in_abits && q->abits_in >= 2 && q->abits_in <= 16)
 		return rfail(r, SQ_E_FORMAT, "layer 0: abits_in %u differs from INPUT_QUANT abits %u",
 			     q->abits_in, r->in_abits);
@@ -399,14 +399,14 @@ static int read_float_layer(rd *r, cur *c)
 			     l, rows, f->rows, f->rows != m->dims[l + 1] ? " (dueling)" : "");
 	uint64_t need = sqm_flayer_len(in_dim, rows);
 	if (c->n != need)
-		return sfail(r, SQ_E_FORMAT, "float layer %u: length %zu, expected %llu for %u x %u weights",
-			     l, c->n, (unsigned long long)need, rows, in_dim);
+		return sfail(r, SQ_E_FORMAT, "length %zu, expected %llu for %u x %u weights",
+			     c->n, (unsigned long long)need, rows, in_dim);
 	for (size_t i = 0; i < (size_t)rows * in_dim; i++)
 		f->w[i] = gf32(c);
 	for (uint32_t i = 0; i < rows; i++)
 		f->b[i] = gf32(c);
 	if (c->bad || c->off != c->n)
-		return sfail(r, SQ_E_FORMAT, "float layer %u: internal length mismatch", l);
+		return sfail(r, SQ_E_FORMAT, "internal length mismatch");
 	return content(r, sqm_check_flayer(m, l, &e), &e);
 }
 
