@@ -307,10 +307,9 @@ int sq_device_request(sq_device *d, uint8_t type, const uint8_t *payload, uint16
 	return transact(d, wire, (size_t)wn, type, req.seq, resp, d->o.reconnect_ms > 0, err);
 }
 
-int sq_device_open(const char *spec, const sq_device_opts *o, sq_device **out, sq_err *err)
+int sq_device_create(const char *spec, const sq_device_opts *o, sq_device **out, sq_err *err)
 {
 	sq_device *d;
-	int rc;
 
 	*out = NULL;
 	if (!spec || strlen(spec) >= sizeof(d->spec))
@@ -325,8 +324,19 @@ int sq_device_open(const char *spec, const sq_device_opts *o, sq_device **out, s
 		sq_device_opts_default(&d->o);
 	d->fd = -1;
 	d->seq = (uint8_t)(sq_now_ns() & 0xFF); /* a fresh run's seqs differ from the last */
-	if (!strncmp(spec, SPARQD_PREFIX, strlen(SPARQD_PREFIX))) {
-		d->daemon = true;
+	d->daemon = !strncmp(spec, SPARQD_PREFIX, strlen(SPARQD_PREFIX));
+	*out = d;
+	return 0;
+}
+
+int sq_device_open(const char *spec, const sq_device_opts *o, sq_device **out, sq_err *err)
+{
+	sq_device *d;
+	int rc = sq_device_create(spec, o, &d, err);
+
+	if (rc)
+		return rc;
+	if (d->daemon) {
 		rc = daemon_connect(d, err);
 		if (rc == 0)
 			rc = sq_device_info(d, &d->info, err);

@@ -54,6 +54,9 @@ typedef struct sq_device sq_device;
  * spec), SQ_LINK_E_TIMEOUT (no answer), others of sq_link_error. */
 int sq_device_open(const char *spec, const sq_device_opts *o, sq_device **out, sq_err *err);
 void sq_device_close(sq_device *d); /* NULL is fine */
+/* Allocates a device for spec without opening it (sparqd starts so, and
+ * calls sq_device_reopen until the device is there). */
+int sq_device_create(const char *spec, const sq_device_opts *o, sq_device **out, sq_err *err);
 
 /* One request. On success resp holds the answer (type | 0x80, seq checked).
  * SQ_LINK_E_DEVICE when the device answered ERROR (err says the code). */
@@ -69,6 +72,16 @@ int sq_device_load(sq_device *d, const sq_link_load *l, sq_err *err);
 int sq_device_commit(sq_device *d, const sq_link_commit *c, sq_err *err);
 int sq_device_stats(sq_device *d, sq_link_stats *s, sq_err *err);
 int sq_device_reset(sq_device *d, sq_err *err);
+
+/* Replaces the device's model at run time (device_load.c): exports m for
+ * the configuration of INFO (same in/out shape required), sends it as LOAD
+ * frames, then COMMIT with model_id; *frames counts the frames sent. */
+struct sq_model;
+struct sq_hwcfg;
+int sq_device_load_model(sq_device *d, const struct sq_model *m, uint32_t model_id,
+			 uint64_t *frames, sq_err *err);
+/* The configuration a device reports, as export.h's sq_hwcfg. */
+void sq_hwcfg_from_info(const sq_link_info *in, struct sq_hwcfg *c);
 
 /* The INFO read at open (or at the last reconnect or COMMIT). */
 const sq_link_info *sq_device_get_info(const sq_device *d);

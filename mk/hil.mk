@@ -1,0 +1,47 @@
+# mk/hil.mk - hardware-in-the-loop, host side: the sparqd daemon (the only
+# program that links libusb-1.0/libftdi1, through host/daemon/transport_usb.c),
+# the device emulator and tools of tests/hil/, and the HIL test suites.
+
+HIL_USB_CFLAGS := $(shell pkg-config --cflags libusb-1.0 libftdi1 2>/dev/null)
+HIL_USB_LIBS   := $(shell pkg-config --libs libusb-1.0 libftdi1 2>/dev/null)
+SPARQD_SRCS    := $(sort $(wildcard host/daemon/*.c))
+SPARQD_OBJS    := $(SPARQD_SRCS:%.c=$(BUILD)/obj/%.o)
+SPARQD_SOBJS   := $(SPARQD_SRCS:%.c=$(BUILD)/san/%.o)
+HIL_BIN        := $(BUILD)/tests/hil
+# mk/host.mk is read after this file (sorted includes): name its libraries
+# directly, not through its variables.
+
+$(SPARQD_OBJS) $(SPARQD_SOBJS): ALL_CFLAGS += $(HIL_USB_CFLAGS)
+
+$(BUILD)/bin/sparqd: $(SPARQD_OBJS) $(BUILD)/lib/libsparq.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(SPARQD_OBJS) $(BUILD)/lib/libsparq.a $(HIL_USB_LIBS) $(LDLIBS)
+
+$(BUILD)/bin/sparqd-san: $(SPARQD_SOBJS) $(BUILD)/lib/libsparq-san.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $(SPARQD_SOBJS) $(BUILD)/lib/libsparq-san.a $(HIL_USB_LIBS) $(LDLIBS)
+
+all: $(BUILD)/bin/sparqd
+
+# Test tools: plain -O2 (they are the reference side, not under test).
+$(HIL_BIN)/sq-emu $(HIL_BIN)/mkmodel: $(HIL_BIN)/%: tests/hil/%.c $(BUILD)/lib/libsparq.a
+	$(call say,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/lib/libsparq.a $(LDLIBS)
+
+# The link tests against the emulator, under ASan + UBSan.
+$(HIL_BIN)/test_hil_link: tests/hil/test_hil_link.c tests/unit/testlib.h $(BUILD)/lib/libsparq-san.a
+	$(call say,CC-SAN,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(BUILD)/lib/libsparq-san.a $(LDLIBS)
+
+HIL_TOOLS := $(HIL_BIN)/sq-emu $(HIL_BIN)/mkmodel
+
+.PHONY: test-hil
+TEST_SUITES += test-hil
+test-hil: $(HIL_TOOLS) $(HIL_BIN)/test_hil_link ## HIL link tests: faults on an emulated device (ASan + UBSan)
+	$(Q)HIL_BIN=$(HIL_BIN) $(HIL_BIN)/test_hil_link
+
+-include $(SPARQD_OBJS:.o=.d) $(SPARQD_SOBJS:.o=.d)
