@@ -21,20 +21,9 @@ FUZZ_CFLAGS := $(CSTD) $(WARNS) -O1 -g -Ihost -Itests/unit \
                -fno-omit-frame-pointer
 FUZZ_RUN_FLAGS := -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
 
-# The .sqm model library: its sources, the tests' shared headers, and the
-# helper that writes valid and malformed .sqm files (seeds, CLI tests).
-SQM_SRCS    := host/crc32.c host/sqm_model.c host/sqm_read.c host/sqm_validate.c host/sqm_write.c
-SQM_HDRS    := host/sqm.h host/sqm_internal.h host/crc32.h host/fixed.h host/rng.h \
-               tests/unit/sqm_testutil.h tests/unit/sqm_badcases.h
+# SQM_SRCS, SQM_HDRS and MKBAD (the .sqm test-file writer) come from
+# mk/cli-tests.mk, which the Makefile reads first.
 FUZZ_SOURCES_sqm := $(SQM_SRCS)
-MKBAD       := $(BUILD)/tests/cli/mkbad
-
-$(BUILD)/tests/unit/test_sqm: $(SQM_HDRS)
-
-$(MKBAD): tests/cli/mkbad.c $(SQM_SRCS) $(SQM_HDRS)
-	$(call say,CC,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ tests/cli/mkbad.c $(SQM_SRCS) $(LDLIBS)
 
 $(BUILD)/fuzz/seeds/sqm/.stamp: $(MKBAD)
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)
