@@ -16,7 +16,7 @@ say() { echo "$1: hls-subset $2"; [ "$1" = FAIL ] && rc=1; return 0; }
 for src in "$@"; do
 	name=$(basename "$src" .c)
 	if $cc -std=c11 -ffreestanding -O0 -Wall -Wextra -Werror -Wconversion -Wsign-conversion \
-		-Wvla -Wno-unknown-pragmas -Wno-unused-label -Ihls_c -fcallgraph-info \
+		-Wvla -Wno-unknown-pragmas -Wno-unused-label -Ihls_c ${HLS_INC:+-I$HLS_INC} -fcallgraph-info \
 		-c "$src" -o "$out/$name.o" 2> "$out/$name.log"; then
 		say PASS "$name compiles freestanding with -Wconversion"
 	else
