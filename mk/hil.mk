@@ -41,7 +41,7 @@ HIL_TOOLS := $(HIL_BIN)/sq-emu $(HIL_BIN)/mkmodel
 
 .PHONY: test-hil
 TEST_SUITES += test-hil
-test-hil: $(HIL_TOOLS) $(HIL_BIN)/test_hil_link ## HIL link tests: faults on an emulated device (ASan + UBSan)
-	$(Q)HIL_BIN=$(HIL_BIN) $(HIL_BIN)/test_hil_link
+test-hil: $(HIL_TOOLS) $(HIL_BIN)/test_hil_link $(BUILD)/bin/sparqd-san ## HIL link + sparqd tests: faults on an emulated device (ASan + UBSan)
+	$(Q)HIL_BIN=$(HIL_BIN) SPARQD=$(BUILD)/bin/sparqd-san $(HIL_BIN)/test_hil_link
 
 -include $(SPARQD_OBJS:.o=.d) $(SPARQD_SOBJS:.o=.d)

@@ -4,13 +4,16 @@
  * reference is the golden model, run here on the same inputs: every action
  * the host accepts must equal it, whatever the line does.
  *
- * Needs HIL_BIN (the folder holding sq-emu and mkmodel) in the environment.
+ * Needs HIL_BIN (the folder holding sq-emu and mkmodel) and SPARQD (the
+ * daemon to test) in the environment.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,7 +26,7 @@
 #include "testlib.h"
 
 static char dir[64], model_a[128], model_b[128];
-static const char *bin;
+static const char *bin, *sparqd_bin;
 static sq_model *ma, *mb;
 static sq_golden_ws ws;
 
@@ -311,13 +314,186 @@ static int t_runtime_load(void)
 	return 0;
 }
 
+/* ---- sparqd ---------------------------------------------------------- */
+
+static pid_t sparqd_start(const char *dev_spec, const char *sock, const char *log)
+{
+	unlink(sock);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(sparqd_bin, sparqd_bin, "--device", dev_spec, "--socket", sock, "--log", log,
+		      "--timeout", "50", "--retries", "20", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 300; i++) {
+		if (access(sock, F_OK) == 0)
+			return pid;
+		msleep(10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+/* A raw client: sends msg[0..n), reads one answer header (+ payload). */
+static int raw_exchange(const char *sock, const uint8_t *msg, size_t n, uint8_t *hdr,
+			bool expect_close)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -1;
+	if (write(fd, msg, n) != (ssize_t)n)
+		return -1;
+	size_t got = 0;
+	while (got < 4) {
+		ssize_t r = read(fd, hdr + got, 4 - got);
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	uint8_t junk[600];
+	size_t len = (size_t)(hdr[2] | hdr[3] << 8);
+	while (len > 0) {
+		ssize_t r = read(fd, junk, len < sizeof(junk) ? len : sizeof(junk));
+		if (r <= 0)
+			return -1;
+		len -= (size_t)r;
+	}
+	int closed = 0;
+	if (expect_close) {
+		ssize_t r = read(fd, junk, 1); /* the daemon hangs up */
+		closed = r == 0;
+	}
+	close(fd);
+	return expect_close ? (closed ? 0 : -1) : 0;
+}
+
+/* Four clients at once through one sparqd over a faulty line, plus bad
+ * clients: every action equals the golden one, bad requests are refused
+ * and the others keep being served. The socket is 0660. */
+static int t_sparqd_many_clients(void)
+{
+	char sock[128], dsock[128], spec[160], dspec[160], log[128];
+	snprintf(sock, sizeof(sock), "%s/d-dev.sock", dir);
+	snprintf(dsock, sizeof(dsock), "%s/sparqd.sock", dir);
+	snprintf(log, sizeof(log), "%s/sparqd.log", dir);
+	const char *extra[] = {"--flip", "1000", "--drop", "1000", "--garbage", "10",
+			       "--seed", "21", NULL};
+	pid_t epid = emu_start("--socket", sock, extra);
+	CHECK(epid > 0);
+	snprintf(spec, sizeof(spec), "sim:%s", sock);
+	pid_t dpid = sparqd_start(spec, dsock, log);
+	CHECK(dpid > 0);
+	struct stat st;
+	CHECK(stat(dsock, &st) == 0 && (st.st_mode & 0777) == 0660);
+	snprintf(dspec, sizeof(dspec), "sparqd:%s", dsock);
+	pid_t kids[4];
+	for (int k = 0; k < 4; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			sq_device *d;
+			sq_err err;
+			int div, done;
+			if (sq_device_open(dspec, NULL, &d, &err))
+				_exit(3);
+			int rc = run_infers(d, ma, 250, 100 + (uint64_t)k, &div, &done, &err);
+			sq_device_close(d);
+			_exit(rc ? 4 : div ? 5 : done == 250 ? 0 : 6);
+		}
+	}
+	/* meanwhile, bad clients */
+	uint8_t hdr[4];
+	const uint8_t unknown[4] = {0x33, 0, 0, 0};
+	CHECK(raw_exchange(dsock, unknown, 4, hdr, false) == 0);
+	CHECK(hdr[0] == 0xB3 && hdr[1] == 1); /* BAD_REQUEST */
+	const uint8_t huge[4] = {0x02, 0, 0x00, 0x10}; /* len 4096 */
+	CHECK(raw_exchange(dsock, huge, 4, hdr, true) == 0);
+	CHECK(hdr[1] == 1);
+	const uint8_t status[4] = {0x40, 0, 0, 0};
+	CHECK(raw_exchange(dsock, status, 4, hdr, false) == 0);
+	CHECK(hdr[0] == 0xC0 && hdr[1] == 0 && (hdr[2] | hdr[3] << 8) == 66);
+	int ok = 0;
+	for (int k = 0; k < 4; k++) {
+		int stv;
+		waitpid(kids[k], &stv, 0);
+		if (WIFEXITED(stv) && WEXITSTATUS(stv) == 0)
+			ok++;
+		else
+			fprintf(stderr, "  client %d: exit %d\n", k, WEXITSTATUS(stv));
+	}
+	emu_stop(dpid);
+	emu_stop(epid);
+	CHECK(ok == 4);
+	/* one line per event: the log has the opens, the bad requests */
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "grep -c 'client-open\\|bad-request\\|device-up' %s >/dev/null", log);
+	CHECK(system(cmd) == 0);
+	return 0;
+}
+
+/* The device dies mid-episode: clients get a clear error, the daemon keeps
+ * answering (STATUS says the device is away), and when a device appears
+ * again at the same place the daemon reconnects and serves it. */
+static int t_sparqd_survives_lost_device(void)
+{
+	char sock[128], dsock[128], spec[160], dspec[160], log[128];
+	snprintf(sock, sizeof(sock), "%s/d2-dev.sock", dir);
+	snprintf(dsock, sizeof(dsock), "%s/sparqd2.sock", dir);
+	snprintf(log, sizeof(log), "%s/sparqd2.log", dir);
+	const char *extra[] = {"--exit-after", "80", NULL};
+	pid_t epid = emu_start("--socket", sock, extra);
+	CHECK(epid > 0);
+	snprintf(spec, sizeof(spec), "sim:%s", sock);
+	pid_t dpid = sparqd_start(spec, dsock, log);
+	CHECK(dpid > 0);
+	snprintf(dspec, sizeof(dspec), "sparqd:%s", dsock);
+	sq_device_opts o;
+	sq_device_opts_default(&o);
+	o.reconnect_ms = 300;
+	sq_device *d;
+	sq_err err;
+	int div = 0, done = 0;
+	int rc = sq_device_open(dspec, &o, &d, &err);
+	CHECKF(rc == 0, "%s", err.msg);
+	rc = run_infers(d, ma, 200, 31, &div, &done, &err);
+	CHECK(rc == SQ_LINK_E_GONE && div == 0 && done > 50 && done < 80);
+	CHECK(strstr(err.msg, "away") != NULL);
+	waitpid(epid, NULL, 0); /* it exited */
+	/* the daemon still answers, and says the device is away */
+	uint8_t hdr[4];
+	const uint8_t status[4] = {0x40, 0, 0, 0};
+	CHECK(raw_exchange(dsock, status, 4, hdr, false) == 0);
+	CHECK(hdr[1] == 0);
+	/* a device comes back at the same socket: the same client goes on */
+	epid = emu_start("--socket", sock, NULL);
+	CHECK(epid > 0);
+	o.reconnect_ms = 3000;
+	sq_device_close(d);
+	rc = sq_device_open(dspec, &o, &d, &err);
+	if (rc == 0)
+		rc = run_infers(d, ma, 100, 32, &div, &done, &err);
+	sq_device_close(d);
+	emu_stop(dpid);
+	emu_stop(epid);
+	CHECKF(rc == 0, "%s", err.msg);
+	CHECK(div == 0 && done == 100);
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "grep -q device-lost %s && test $(grep -c device-up %s) -ge 2",
+		 log, log);
+	CHECK(system(cmd) == 0);
+	return 0;
+}
+
 int main(void)
 {
 	char cmd[512];
 	sq_err err;
 	bin = getenv("HIL_BIN");
-	if (!bin) {
-		fprintf(stderr, "test_hil_link: set HIL_BIN\n");
+	sparqd_bin = getenv("SPARQD");
+	if (!bin || !sparqd_bin) {
+		fprintf(stderr, "test_hil_link: set HIL_BIN and SPARQD\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -340,6 +516,8 @@ int main(void)
 	RUN(t_no_device);
 	RUN(t_tty_pty);
 	RUN(t_runtime_load);
+	RUN(t_sparqd_many_clients);
+	RUN(t_sparqd_survives_lost_device);
 	sq_model_free(ma);
 	sq_model_free(mb);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
