@@ -17,7 +17,7 @@ apt_need=(
   "/usr/include/libusb-1.0/libusb.h:libusb-1.0-0-dev"
   "/usr/include/libftdi1/ftdi.h:libftdi1-dev"
   "umockdev-wrapper:umockdev" "/usr/include/umockdev-1.0/umockdev.h:libumockdev-dev"
-  "pkg-config:pkg-config" "python3:python3"
+  "pkg-config:pkg-config" "python3:python3" "jq:jq"
 )
 # python module -> PyPI package
 pip_need=(
