@@ -24,7 +24,8 @@ static int in_exp_of(const sq_model *m, uint32_t l)
 
 void sq_quantize_obs(const sq_model *m, const double *obs, int32_t *q)
 {
-	unsigned bits = m->q[0].abits_in;
+	/* a float-only model has no input quantization: use the widest */
+	unsigned bits = (m->flags & SQM_FIXED) ? m->q[0].abits_in : 16;
 	for (uint32_t i = 0; i < m->dims[0]; i++)
 		q[i] = sq_quantize_input(obs[i], m->in_exp ? m->in_exp[i] : 0, bits);
 }
