@@ -44,4 +44,13 @@ TEST_SUITES += test-hil
 test-hil: $(HIL_TOOLS) $(HIL_BIN)/test_hil_link $(BUILD)/bin/sparqd-san ## HIL link + sparqd tests: faults on an emulated device (ASan + UBSan)
 	$(Q)HIL_BIN=$(HIL_BIN) SPARQD=$(BUILD)/bin/sparqd-san $(HIL_BIN)/test_hil_link
 
+# The frame parser's fuzz target (tests/fuzz/fuzz_frame.c, built by mk/fuzz.mk)
+# needs only the link layer; its seeds are a few real frames.
+FUZZ_SOURCES_frame := host/link_frame.c host/link_proto.c
+$(BUILD)/fuzz/seeds/frame/.stamp: mk/hil.mk
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	$(Q)printf '\300\001\007\000\000\344\167\300' > $(dir $@)info-req
+	$(Q)printf '\300\002\001\004\000\001\002\003\004\000\000\300\300\333\334\333\335\300' > $(dir $@)infer-junk
+	$(Q)touch $@
+
 -include $(SPARQD_OBJS:.o=.d) $(SPARQD_SOBJS:.o=.d)
