@@ -1,0 +1,10 @@
+# mk/rl.mk - the RL side: environments, the float MLP, the DQN trainer and
+# evaluation (host/env*.c, nn.c, replay.c, dqn.c, eval.c; sparq train/eval).
+# Their unit tests (tests/unit/test_env.c, test_nn.c, test_dqn.c) run in
+# test-unit; this file adds the optimization flags of the hot loops and the
+# training benchmarks.
+
+# The MLP kernels and the trainer loop are the hot paths of `sparq train`.
+RL_HOT := host/nn.c host/dqn.c host/replay.c host/env_cartpole.c host/env_acrobot.c \
+          host/env_mountaincar.c host/env.c
+$(RL_HOT:%.c=$(BUILD)/obj/%.o): ALL_CFLAGS += -O3
