@@ -290,6 +290,20 @@ static int t_image_equals_golden(void)
 			sq_hwcfg_default(&c, lanes[k]);
 			c.LG_WD = 16;
 			c.LG_RD = 16;
+			if (i % 2) {
+				/* the tightest configuration: every width exactly the model's */
+				c.MAXW = c.AW = c.WW = c.ACCW = 0;
+				for (uint32_t l = 0; l <= m->n_layers; l++)
+					c.MAXW = m->dims[l] > c.MAXW ? m->dims[l] : c.MAXW;
+				for (uint32_t l = 0; l < m->n_layers; l++) {
+					const sq_qlayer *L = &m->q[l];
+					c.AW = L->abits_in > c.AW ? L->abits_in : c.AW;
+					c.WW = L->wbits > c.WW ? L->wbits : c.WW;
+					c.ACCW = L->acc_bits > c.ACCW ? L->acc_bits : c.ACCW;
+				}
+				c.ACCW = c.ACCW < 8 ? 8 : c.ACCW;
+				c.MAXL = m->n_layers;
+			}
 			CHECKF(sq_export_image(m, &c, &img, &err) == 0, "%s", err.msg);
 			/* bound and layout figures */
 			uint64_t bound = 0, words = 0;
