@@ -166,10 +166,17 @@ send:
 			return 0;
 		if (resp->seq == seq && resp->type == SQ_LINK_ERROR) {
 			uint8_t code = 0, rt = 0;
-			if (sq_link_error_decode(resp, &code, &rt) == 0 && rt == type)
+			if (sq_link_error_decode(resp, &code, &rt) == 0 && rt == type) {
+				/* busy: a retransmitted copy met the original still being
+				 * served; the original's answer is on its way */
+				if (code == SQ_DEV_E_BUSY) {
+					d->c.busy++;
+					continue;
+				}
 				return sq_fail(err, SQ_LINK_E_DEVICE,
 					       "%s: device answered ERROR %u to type 0x%02x", d->spec,
 					       code, type);
+			}
 		}
 		d->c.stale++;
 	}

@@ -8,6 +8,8 @@
  * type, or it is not an answer: stale answers (an old seq) are dropped and
  * counted, and a bad frame or silence for timeout_ms sends the same request
  * again (same seq; every request type is idempotent), up to `retries` times.
+ * An ERROR busy with the request's seq means a retransmitted copy reached the
+ * device while it still served the original: the wait goes on.
  * When the transport reports the device gone, the device is reopened with
  * backoff (20 ms doubling to 500 ms) for at most reconnect_ms, its INFO is
  * read again, and the request is sent again.
@@ -44,6 +46,7 @@ typedef struct sq_device_counters {
 	uint64_t crc_errors;    /* answers dropped for their CRC */
 	uint64_t framing_errors;/* answers dropped for their framing */
 	uint64_t stale;         /* good frames that were not the awaited answer */
+	uint64_t busy;          /* ERROR busy answers (a copy met its original) */
 	uint64_t losses;        /* times the device went away */
 	uint64_t reconnects;    /* successful reopenings */
 } sq_device_counters;

@@ -26,7 +26,7 @@ $(BUILD)/bin/sparqd-san: $(SPARQD_SOBJS) $(BUILD)/lib/libsparq-san.a
 all: $(BUILD)/bin/sparqd
 
 # Test tools: plain -O2 (they are the reference side, not under test).
-$(HIL_BIN)/sq-emu $(HIL_BIN)/mkmodel: $(HIL_BIN)/%: tests/hil/%.c $(BUILD)/lib/libsparq.a
+$(HIL_BIN)/sq-emu $(HIL_BIN)/mkmodel $(HIL_BIN)/evalref: $(HIL_BIN)/%: tests/hil/%.c $(BUILD)/lib/libsparq.a
 	$(call say,CC,$<)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/lib/libsparq.a $(LDLIBS)
@@ -37,12 +37,22 @@ $(HIL_BIN)/test_hil_link: tests/hil/test_hil_link.c tests/unit/testlib.h $(BUILD
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(BUILD)/lib/libsparq-san.a $(LDLIBS)
 
-HIL_TOOLS := $(HIL_BIN)/sq-emu $(HIL_BIN)/mkmodel
+HIL_TOOLS := $(HIL_BIN)/sq-emu $(HIL_BIN)/mkmodel $(HIL_BIN)/evalref
 
 .PHONY: test-hil
 TEST_SUITES += test-hil
 test-hil: $(HIL_TOOLS) $(HIL_BIN)/test_hil_link $(BUILD)/bin/sparqd-san ## HIL link + sparqd tests: faults on an emulated device (ASan + UBSan)
 	$(Q)HIL_BIN=$(HIL_BIN) SPARQD=$(BUILD)/bin/sparqd-san $(HIL_BIN)/test_hil_link
+
+# sparq hil / sparq load / sparqd end to end (tests/hil/test_hil_cli.sh), against
+# the emulator and, when it builds, the board-level model (mk/link.mk).
+HIL_EPISODES ?= 20
+.PHONY: test-hil-cli
+TEST_SUITES += test-hil-cli
+test-hil-cli: $(HIL_TOOLS) $(BUILD)/bin/sparq-san $(BUILD)/bin/sparqd-san $(BUILD)/bin/sparq-sim ## HIL end to end: sparq hil/load through sparqd, emulator and sparq-sim
+	$(Q)SPARQ=$(BUILD)/bin/sparq-san SPARQD=$(BUILD)/bin/sparqd-san HIL_BIN=$(HIL_BIN) \
+	  SPARQ_SIM=$(BUILD)/bin/sparq-sim EPISODES=$(HIL_EPISODES) HIL_RESULT=$(BUILD)/hil/board.json \
+	  bash tests/hil/test_hil_cli.sh
 
 # The frame parser's fuzz target (tests/fuzz/fuzz_frame.c, built by mk/fuzz.mk)
 # needs only the link layer; its seeds are a few real frames.

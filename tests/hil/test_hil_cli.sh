@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# test_hil_cli.sh - `sparq hil`, `sparq load` and sparqd end to end, against the
+# device emulator (sq-emu) and, when it is built, the board-level model
+# (sparq-sim). References: the golden model's episode returns (evalref, the
+# code `sparq eval` runs) and the golden actions inside `sparq hil`.
+#
+# Environment: SPARQ, SPARQD (the programs under test), HIL_BIN (sq-emu,
+# mkmodel, evalref), SPARQ_SIM (optional), EPISODES (default 20).
+set -u
+: "${SPARQ:?}" "${SPARQD:?}" "${HIL_BIN:?}"
+SPARQ_SIM=${SPARQ_SIM:-}
+EPISODES=${EPISODES:-20}
+work=$(mktemp -d /tmp/sq-hilcli-XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1${2:+ ($2)}"; }
+skip() { echo "SKIP: $1${2:+ ($2)}"; }
+
+wait_for() { # path
+	for _ in $(seq 1 500); do [ -e "$1" ] && return 0; sleep 0.02; done
+	return 1
+}
+start_emu() { # socket extra-args...
+	local s=$1; shift
+	rm -f "$work/ready"
+	"$HIL_BIN/sq-emu" --socket "$s" --model "$work/a.sqm" --model "$work/b.sqm" \
+		--ready "$work/ready" "$@" & pids+=($!)
+	wait_for "$work/ready"
+}
+start_sparqd() { # device-spec socket log [timeout-ms]
+	"$SPARQD" --device "$1" --socket "$2" --log "$3" --timeout "${4:-100}" --retries 20 & pids+=($!)
+	wait_for "$2"
+}
+json_field() { # file field
+	sed -n "s/.*\"$2\":\([-0-9.e+]*\).*/\1/p" "$1"
+}
+json_returns() { # file
+	sed -n 's/.*"returns":\[\([^]]*\)\].*/\1/p' "$1" | tr ',' '\n'
+}
+
+"$HIL_BIN/mkmodel" "$work/a.sqm" 11 && "$HIL_BIN/mkmodel" "$work/b.sqm" 12 || {
+	fail hil_setup "mkmodel"; exit 1; }
+"$HIL_BIN/evalref" "$work/a.sqm" CartPole-v1 "$EPISODES" 7 > "$work/ref_a.txt" &&
+"$HIL_BIN/evalref" "$work/b.sqm" CartPole-v1 5 9 > "$work/ref_b.txt" || {
+	fail hil_setup "evalref"; exit 1; }
+
+# 1. EPISODES episodes through sparqd and the emulator: zero divergences,
+#    returns equal to eval's with the same seed, an atomic JSONL log.
+start_emu "$work/emu.sock" || { fail hil_setup "sq-emu did not start"; exit 1; }
+start_sparqd "sim:$work/emu.sock" "$work/sparqd.sock" "$work/sparqd.log" ||
+	{ fail hil_setup "sparqd did not start"; exit 1; }
+if "$SPARQ" hil "$work/a.sqm" --env CartPole-v1 --episodes "$EPISODES" --seed 7 \
+	--device "sparqd:$work/sparqd.sock" --json --log "$work/eps.jsonl" > "$work/h1.json" 2> "$work/h1.err" &&
+	[ "$(json_field "$work/h1.json" divergences)" = 0 ] &&
+	json_returns "$work/h1.json" | cmp -s - "$work/ref_a.txt" &&
+	[ "$(wc -l < "$work/eps.jsonl")" = "$EPISODES" ]; then
+	pass "hil_sparqd_emu_${EPISODES}_episodes"
+else
+	fail "hil_sparqd_emu_${EPISODES}_episodes" "$(head -c 300 "$work/h1.err")"
+fi
+
+# 2. runtime LOAD of model b through the daemon, then episodes follow b
+if "$SPARQ" load "$work/b.sqm" --device "sparqd:$work/sparqd.sock" --json > "$work/l.json" 2> "$work/l.err" &&
+	"$SPARQ" hil "$work/b.sqm" --env CartPole-v1 --episodes 5 --seed 9 \
+		--device "sparqd:$work/sparqd.sock" --json > "$work/h2.json" 2> "$work/h2.err" &&
+	[ "$(json_field "$work/h2.json" divergences)" = 0 ] &&
+	json_returns "$work/h2.json" | cmp -s - "$work/ref_b.txt" &&
+	! grep -q warning "$work/h2.err"; then
+	pass hil_runtime_load_then_episodes
+else
+	fail hil_runtime_load_then_episodes "$(cat "$work/l.err" "$work/h2.err" | head -c 300)"
+fi
+# ... and the old model now diverges (the check bites)
+if "$SPARQ" hil "$work/a.sqm" --env CartPole-v1 --episodes 2 --seed 7 \
+	--device "sparqd:$work/sparqd.sock" --json > "$work/h3.json" 2> "$work/h3.err"; then
+	fail hil_detects_wrong_model "exit 0"
+elif [ "$(json_field "$work/h3.json" divergences)" -gt 0 ] && grep -q "differ from the golden" "$work/h3.err"; then
+	pass hil_detects_wrong_model
+else
+	fail hil_detects_wrong_model "$(head -c 300 "$work/h3.err")"
+fi
+
+# 3. a faulty line (direct sim: transport), the daemon's other client
+#    meanwhile; then the device dies mid-episode: a clear error.
+start_emu "$work/faulty.sock" --flip 2000 --drop 2000 --garbage 20 --seed 3 ||
+	fail hil_faulty_line "sq-emu did not start"
+if "$SPARQ" hil "$work/a.sqm" --env CartPole-v1 --episodes 3 --seed 7 --timeout 50 --retries 30 \
+	--device "sim:$work/faulty.sock" --json > "$work/h4.json" 2> "$work/h4.err" &&
+	[ "$(json_field "$work/h4.json" divergences)" = 0 ] &&
+	[ "$(json_field "$work/h4.json" retransmits)" -gt 0 ] &&
+	json_returns "$work/h4.json" | cmp -s - <(head -3 "$work/ref_a.txt"); then
+	pass hil_faulty_line
+else
+	fail hil_faulty_line "$(head -c 300 "$work/h4.err")"
+fi
+start_emu "$work/dies.sock" --exit-after 150 || fail hil_device_dies "sq-emu did not start"
+start_sparqd "sim:$work/dies.sock" "$work/sparqd2.sock" "$work/sparqd2.log"
+"$SPARQ" hil "$work/a.sqm" --env CartPole-v1 --episodes 20 --seed 7 \
+	--device "sparqd:$work/sparqd2.sock" > "$work/h5.out" 2> "$work/h5.err"
+rc=$?
+if [ "$rc" = 1 ] && [ "$(wc -l < "$work/h5.err")" = 1 ] && grep -q "^sparq hil: episode .* away" "$work/h5.err" &&
+	"$SPARQ" hil "$work/b.sqm" --env CartPole-v1 --episodes 1 --seed 9 \
+		--device "sparqd:$work/sparqd.sock" > /dev/null 2>&1; then
+	pass hil_device_dies_daemon_serves_others
+else
+	fail hil_device_dies_daemon_serves_others "rc $rc: $(head -c 300 "$work/h5.err")"
+fi
+
+# 4. usage and absent devices: one line, nonzero
+"$SPARQ" hil "$work/a.sqm" --env CartPole-v1 --episodes 1 --device "sim:$work/none.sock" 2> "$work/e1.err"
+rc=$?
+if [ "$rc" = 1 ] && [ "$(wc -l < "$work/e1.err")" = 1 ] && grep -q "none.sock" "$work/e1.err"; then
+	pass hil_no_device_error
+else
+	fail hil_no_device_error "rc $rc"
+fi
+"$SPARQ" hil "$work/a.sqm" --env Pong-v0 --episodes 1 --device "sim:$work/x" 2> /dev/null
+[ $? = 2 ] && pass hil_usage_error || fail hil_usage_error
+
+# 5. the board-level model (sparq-sim): EPISODES episodes through sparqd
+if [ -z "$SPARQ_SIM" ] || [ ! -x "$SPARQ_SIM" ]; then
+	skip hil_sparqd_board_model "sparq-sim not built"
+	skip hil_board_model_runtime_load "sparq-sim not built"
+	exit 0
+fi
+"$SPARQ_SIM" --model "$work/a.sqm" "$work/board.sock" > "$work/sim.log" 2>&1 & pids+=($!)
+wait_for "$work/board.sock"
+# a Verilator model runs far slower than a board: a generous timeout
+start_sparqd "sim:$work/board.sock" "$work/sparqd3.sock" "$work/sparqd3.log" 3000
+if "$SPARQ" hil "$work/a.sqm" --env CartPole-v1 --episodes "$EPISODES" --seed 7 \
+	--device "sparqd:$work/sparqd3.sock" --timeout 2000 --json > "$work/b1.json" 2> "$work/b1.err" &&
+	[ "$(json_field "$work/b1.json" divergences)" = 0 ] &&
+	json_returns "$work/b1.json" | cmp -s - "$work/ref_a.txt"; then
+	pass "hil_sparqd_board_model_${EPISODES}_episodes"
+	cp "$work/b1.json" "${HIL_RESULT:-/dev/null}" 2>/dev/null
+else
+	fail "hil_sparqd_board_model_${EPISODES}_episodes" "$(head -c 300 "$work/b1.err")"
+fi
+if "$SPARQ" load "$work/b.sqm" --device "sparqd:$work/sparqd3.sock" --timeout 2000 > /dev/null 2> "$work/b2.err" &&
+	"$SPARQ" hil "$work/b.sqm" --env CartPole-v1 --episodes 5 --seed 9 --timeout 2000 \
+		--device "sparqd:$work/sparqd3.sock" --json > "$work/b2.json" 2>> "$work/b2.err" &&
+	[ "$(json_field "$work/b2.json" divergences)" = 0 ] &&
+	json_returns "$work/b2.json" | cmp -s - "$work/ref_b.txt"; then
+	pass hil_board_model_runtime_load
+else
+	fail hil_board_model_runtime_load "$(head -c 300 "$work/b2.err")"
+fi
+exit 0
