@@ -131,7 +131,7 @@ module sq_core #(
 			 S_RES   = 3'd6;  // result stream
 
 	reg  [2:0]        state_reg;
-	reg  [LGL-1:0]    layer_reg;     // layer being computed (lt read address)
+	reg  [LGL-1:0]    layer_reg;     // layer being issued (lt read address)
 	reg               lt0_ok_reg;    // lt_q holds the current lt[0]
 
 	// ---- layer table ---------------------------------------------------------
@@ -215,7 +215,7 @@ module sq_core #(
 
 	// ---- layer registers (constant while a layer runs and drains) -----------
 	reg  [RCW-1:0]    rounds_left_reg;
-	reg               is_q_reg;      // output layer: results go to the Q buffer
+	reg               is_q_reg /*verilator public_flat_rd*/;  // output layer: to the Q buffer
 	reg  [AW-1:0]     amax_reg;      // hidden clamp bound amax(sat_bits)
 	reg  [DIMW-1:0]   out_dim_reg;
 	reg               bank_reg;      // layer l reads bank l%2, writes the other
@@ -241,10 +241,14 @@ module sq_core #(
 	reg  [ROWW-1:0]   m_k;
 	reg               c_v, c_first, c_last;
 	reg  [ROWW-1:0]   c_k;
-	reg               r0_v;
-	reg  [ROWW-1:0]   r0_k;
-	reg               r1_v, r2_v, r3_v;
-	reg  [ROWW-1:0]   r1_k, r2_k, r3_k;
+	// r0: accumulators final (Q capture); r3: activation word ready (X).
+	// Public for the co-simulation harness (sim/), which checks every round.
+	reg               r0_v /*verilator public_flat_rd*/;
+	reg  [ROWW-1:0]   r0_k /*verilator public_flat_rd*/;
+	reg               r1_v, r2_v;
+	reg               r3_v /*verilator public_flat_rd*/;
+	reg  [ROWW-1:0]   r1_k, r2_k;
+	reg  [ROWW-1:0]   r3_k /*verilator public_flat_rd*/;
 
 	always @(posedge i_clk) begin
 		w_v     <= issue;
@@ -272,8 +276,8 @@ module sq_core #(
 	wire pipe_drained = !(w_v || a_v || m_v || c_v || r0_v || r1_v || r2_v);
 
 	// ---- lanes ---------------------------------------------------------------
-	wire [P*AW-1:0]   x_word;        // R3 results of every lane, one wide word
-	wire [P*ACCW-1:0] acc_word;      // accumulators of every lane (Q capture)
+	wire [P*AW-1:0]   x_word /*verilator public_flat_rd*/;    // R3 results, one wide word
+	wire [P*ACCW-1:0] acc_word /*verilator public_flat_rd*/;  // accumulators (Q capture)
 
 	// activation memory write port (shared by the observation and round results)
 	reg  [ROWW-1:0]   obs_cnt_reg;   // activation word of the next beat
