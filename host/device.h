@@ -78,11 +78,15 @@ int sq_device_reset(sq_device *d, sq_err *err);
 
 /* Replaces the device's model at run time (device_load.c): exports m for
  * the configuration of INFO (same in/out shape required), sends it as LOAD
- * frames, then COMMIT with model_id; *frames counts the frames sent. */
+ * frames, then COMMIT with model_id (sq_device_file_model_id); *frames
+ * counts the frames sent. */
 struct sq_model;
 struct sq_hwcfg;
 int sq_device_load_model(sq_device *d, const struct sq_model *m, uint32_t model_id,
 			 uint64_t *frames, sq_err *err);
+/* The id of a model file (docs/protocol.md, COMMIT): the .sqm header's
+ * crc32 field (offset 12), which identifies the file's whole contents. */
+int sq_device_file_model_id(const char *path, uint32_t *id, sq_err *err);
 /* The configuration a device reports, as export.h's sq_hwcfg. */
 void sq_hwcfg_from_info(const sq_link_info *in, struct sq_hwcfg *c);
 

@@ -8,6 +8,7 @@
 #include "device.h"
 #include "export.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static int send_words(sq_device *d, uint8_t mem, uint8_t lane, const uint64_t *w,
@@ -95,4 +96,19 @@ int sq_device_load_model(sq_device *d, const sq_model *m, uint32_t model_id,
 out_img:
 	sq_image_free(img);
 	return rc;
+}
+
+int sq_device_file_model_id(const char *path, uint32_t *id, sq_err *err)
+{
+	uint8_t hdr[16];
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(hdr, 1, sizeof(hdr), f) : 0;
+
+	if (f)
+		fclose(f);
+	if (n != sizeof(hdr))
+		return sq_fail(err, SQ_E_IO, "%s: cannot read the .sqm header (%zu of 16 bytes)",
+			       path, n);
+	*id = sq_get_u32(hdr + 12);
+	return 0;
 }

@@ -14,7 +14,6 @@
 
 #include "atomic_file.h"
 #include "cli.h"
-#include "crc32.h"
 #include "device.h"
 #include "env.h"
 #include "golden.h"
@@ -58,18 +57,6 @@ static double pct(const int64_t *v, size_t n, double p)
 		return 0;
 	size_t k = (size_t)ceil(p / 100.0 * (double)n);
 	return (double)v[k ? k - 1 : 0];
-}
-
-static int file_id(const char *path, uint32_t *id, sq_err *err)
-{
-	unsigned char *buf;
-	size_t len;
-	int rc = sq_read_whole(path, SQM_MAX_FILE, &buf, &len, err);
-	if (rc == 0) {
-		*id = sq_crc32(buf, len);
-		free(buf);
-	}
-	return rc;
 }
 
 /* Wire bytes of a frame with this payload, before escapes. */
@@ -177,7 +164,7 @@ int cmd_hil(int argc, char **argv)
 		cli_error("hil", "out of memory");
 		goto out;
 	}
-	if (sqm_read_file(path, &m, &err) || file_id(path, &id, &err)) {
+	if (sqm_read_file(path, &m, &err) || sq_device_file_model_id(path, &id, &err)) {
 		cli_error("hil", "%s", err.msg);
 		goto out;
 	}

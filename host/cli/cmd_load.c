@@ -2,8 +2,8 @@
  * cmd_load.c - `sparq load`: replaces the model a device runs, at run time,
  * without a new bitstream (docs/protocol.md, LOAD and COMMIT). The model is
  * exported for the configuration the device reports in INFO, must have the
- * shape the device runs now, and is committed with its id (the CRC32 of the
- * .sqm file); INFO then reports that id.
+ * shape the device runs now, and is committed with its id (the .sqm header's
+ * crc32 field, sq_device_file_model_id); INFO then reports that id.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -11,7 +11,6 @@
 
 #include "atomic_file.h"
 #include "cli.h"
-#include "crc32.h"
 #include "device.h"
 #include "sqm.h"
 
@@ -25,7 +24,7 @@ static const char usage_text[] =
 	"  --json           one JSON object on stdout\n"
 	"\n"
 	"The model must have the input and output counts the device runs now and fit\n"
-	"its configuration (INFO: P, widths, depths). Its id is the CRC32 of the file.\n";
+	"its configuration (INFO: P, widths, depths). Its id is the .sqm crc32 field.\n";
 
 int cmd_load(int argc, char **argv)
 {
@@ -85,7 +84,11 @@ int cmd_load(int argc, char **argv)
 		cli_error("load", "%s", err.msg);
 		goto out;
 	}
-	uint32_t id = sq_crc32(buf, len);
+	uint32_t id;
+	if (sq_device_file_model_id(path, &id, &err)) {
+		cli_error("load", "%s", err.msg);
+		goto out;
+	}
 	if (!(m->flags & SQM_FIXED)) {
 		cli_error("load", "%s: no fixed-point payload (run sparq compress first)", path);
 		goto out;

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "crc32.h"
+#include "device.h"
 #include "export.h"
 #include "golden.h"
 #include "link_frame.h"
@@ -84,18 +85,14 @@ static __attribute__((format(printf, 1, 2), noreturn)) void die(const char *fmt,
 	exit(1);
 }
 
+/* The model id of docs/protocol.md: the .sqm header's crc32 field. */
 static uint32_t file_crc(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t buf[4096];
-	uint32_t crc = 0;
-	size_t n;
-	if (!f)
-		die("cannot open %s", path);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		crc = sq_crc32_update(crc, buf, n);
-	fclose(f);
-	return crc;
+	uint32_t id = 0;
+	sq_err err;
+	if (sq_device_file_model_id(path, &id, &err))
+		fprintf(stderr, "%s\n", err.msg);
+	return id;
 }
 
 /* Writes image i into the shadow (the "bitstream" contents). */

@@ -60,7 +60,7 @@ if "$SPARQ" hil "$work/a.sqm" --env CartPole-v1 --episodes "$EPISODES" --seed 7 
 	--device "sparqd:$work/sparqd.sock" --json --log "$work/eps.jsonl" > "$work/h1.json" 2> "$work/h1.err" &&
 	[ "$(json_field "$work/h1.json" divergences)" = 0 ] &&
 	json_returns "$work/h1.json" | cmp -s - "$work/ref_a.txt" &&
-	[ "$(wc -l < "$work/eps.jsonl")" = "$EPISODES" ]; then
+	[ "$(wc -l < "$work/eps.jsonl")" = "$EPISODES" ] && ! grep -q warning "$work/h1.err"; then
 	pass "hil_sparqd_emu_${EPISODES}_episodes"
 else
 	fail "hil_sparqd_emu_${EPISODES}_episodes" "$(head -c 300 "$work/h1.err")"
@@ -137,7 +137,7 @@ start_sparqd "sim:$work/board.sock" "$work/sparqd3.sock" "$work/sparqd3.log" 300
 if "$SPARQ" hil "$work/a.sqm" --env CartPole-v1 --episodes "$EPISODES" --seed 7 \
 	--device "sparqd:$work/sparqd3.sock" --timeout 2000 --json > "$work/b1.json" 2> "$work/b1.err" &&
 	[ "$(json_field "$work/b1.json" divergences)" = 0 ] &&
-	json_returns "$work/b1.json" | cmp -s - "$work/ref_a.txt"; then
+	json_returns "$work/b1.json" | cmp -s - "$work/ref_a.txt" && ! grep -q warning "$work/b1.err"; then
 	pass "hil_sparqd_board_model_${EPISODES}_episodes"
 	cp "$work/b1.json" "${HIL_RESULT:-/dev/null}" 2>/dev/null
 else
