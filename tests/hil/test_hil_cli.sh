@@ -128,6 +128,8 @@ fi
 if [ -z "$SPARQ_SIM" ] || [ ! -x "$SPARQ_SIM" ]; then
 	skip hil_sparqd_board_model "sparq-sim not built"
 	skip hil_board_model_runtime_load "sparq-sim not built"
+	skip hil_board_model_faulty_line "sparq-sim not built"
+	skip hil_board_model_vanishes "sparq-sim not built"
 	exit 0
 fi
 "$SPARQ_SIM" --model "$work/a.sqm" "$work/board.sock" > "$work/sim.log" 2>&1 & pids+=($!)
@@ -151,5 +153,32 @@ if "$SPARQ" load "$work/b.sqm" --device "sparqd:$work/sparqd3.sock" --timeout 20
 	pass hil_board_model_runtime_load
 else
 	fail hil_board_model_runtime_load "$(head -c 300 "$work/b2.err")"
+fi
+
+# faults on the simulated UART line itself (sparq-sim flips bits, drops and
+# inserts bytes): no wrong action, same returns
+"$SPARQ_SIM" --model "$work/a.sqm" --flip 0.0005 --drop 0.002 --garbage 0.002 --seed 5 \
+	"$work/board2.sock" > "$work/sim2.log" 2>&1 & pids+=($!)
+wait_for "$work/board2.sock"
+if "$SPARQ" hil "$work/a.sqm" --env CartPole-v1 --episodes 5 --seed 7 --timeout 1000 --retries 30 \
+	--device "sim:$work/board2.sock" --json > "$work/b3.json" 2> "$work/b3.err" &&
+	[ "$(json_field "$work/b3.json" divergences)" = 0 ] &&
+	json_returns "$work/b3.json" | cmp -s - <(head -5 "$work/ref_a.txt"); then
+	pass "hil_board_model_faulty_line (retransmits $(json_field "$work/b3.json" retransmits))"
+else
+	fail hil_board_model_faulty_line "$(head -c 300 "$work/b3.err")"
+fi
+# the board goes away for good mid-episode: sparqd reports it, one clear line
+"$SPARQ_SIM" --model "$work/a.sqm" --vanish 3000 --vanish-exit "$work/board3.sock" > "$work/sim3.log" 2>&1 & pids+=($!)
+wait_for "$work/board3.sock"
+start_sparqd "sim:$work/board3.sock" "$work/sparqd4.sock" "$work/sparqd4.log" 3000
+"$SPARQ" hil "$work/a.sqm" --env CartPole-v1 --episodes 200 --seed 7 --timeout 3000 \
+	--device "sparqd:$work/sparqd4.sock" > /dev/null 2> "$work/b4.err"
+rc=$?
+if [ "$rc" = 1 ] && [ "$(wc -l < "$work/b4.err")" = 1 ] && grep -q "away" "$work/b4.err" &&
+	grep -q device-lost "$work/sparqd4.log"; then
+	pass hil_board_model_vanishes
+else
+	fail hil_board_model_vanishes "rc $rc: $(head -c 300 "$work/b4.err")"
 fi
 exit 0
