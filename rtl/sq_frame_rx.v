@@ -60,7 +60,7 @@ module sq_frame_rx (
 	reg [9:0]  len_reg;       // valid from body byte 4 on
 
 	wire [15:0] crc_next;
-	wire        is_end  = s_rx_valid && !esc_reg && s_rx_data == END;
+	wire        is_end  = s_rx_valid && s_rx_data == END;   // even after ESC
 	wire        is_esc  = s_rx_valid && !esc_reg && s_rx_data == ESC;
 	wire        esc_bad = esc_reg && s_rx_data != ESC_END && s_rx_data != ESC_ESC;
 	wire [7:0]  byte_v  = !esc_reg ? s_rx_data :
@@ -97,8 +97,8 @@ module sq_frame_rx (
 
 		if (is_end) begin
 			// the body ends: judge it, then start afresh
-			if (cnt_reg != 0 || bad_reg) begin
-				if (bad_reg || cnt_reg < 10'd6 || {1'b0, cnt_reg} != body_len)
+			if (cnt_reg != 0 || bad_reg || esc_reg) begin
+				if (bad_reg || esc_reg || cnt_reg < 10'd6 || {1'b0, cnt_reg} != body_len)
 					o_ev_framing <= 1'b1;
 				else if (crc_reg != crc_rx_reg)
 					o_ev_crc <= 1'b1;

@@ -10,7 +10,9 @@
 // Parameters:
 //   CLK_HZ  clock frequency in Hz
 //   BAUD    bit rate; CLK_HZ / BAUD (rounded) must be at least 4 clocks per
-//           bit (12 at 12 MHz / 1 Mbaud, 16 at 48 MHz / 3 Mbaud)
+//           bit (12 at 12 MHz / 1 Mbaud, 16 at 48 MHz / 3 Mbaud), and the
+//           rounding may change the rate by 2 % at most (25 MHz / 3 Mbaud,
+//           8.33 clocks per bit, is refused: use 1 Mbaud or a PLL clock)
 module sq_uart_rx #(
 	parameter integer CLK_HZ = 12000000,
 	parameter integer BAUD   = 1000000
@@ -36,9 +38,10 @@ module sq_uart_rx #(
 			 S_STOP = 3'd3, S_BREAK = 3'd4;
 
 	generate
-		if (CPB < 4) begin : g_bad_baud
-			// Elaboration fails: fewer than 4 clocks per bit.
-			sq_uart_rx_needs_4_clocks_per_bit u_bad ();
+		if (CPB < 4 || 50 * (CPB * BAUD > CLK_HZ ? CPB * BAUD - CLK_HZ :
+					     CLK_HZ - CPB * BAUD) > CLK_HZ) begin : g_bad_baud
+			// Elaboration fails: too few clocks per bit, or a rate off by > 2 %.
+			sq_uart_rx_baud_needs_4_clocks_per_bit_within_2_percent u_bad ();
 		end
 	endgenerate
 

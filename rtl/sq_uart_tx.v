@@ -4,7 +4,8 @@
 //
 // Parameters:
 //   CLK_HZ  clock frequency in Hz
-//   BAUD    bit rate; CLK_HZ / BAUD (rounded) clocks per bit, at least 4
+//   BAUD    bit rate; CLK_HZ / BAUD (rounded) clocks per bit, at least 4,
+//           within 2 % of the exact rate (as sq_uart_rx)
 module sq_uart_tx #(
 	parameter integer CLK_HZ = 12000000,
 	parameter integer BAUD   = 1000000
@@ -24,8 +25,9 @@ module sq_uart_tx #(
 	localparam [CW-1:0] FULL = FULL32[CW-1:0];
 
 	generate
-		if (CPB < 4) begin : g_bad_baud
-			sq_uart_tx_needs_4_clocks_per_bit u_bad ();
+		if (CPB < 4 || 50 * (CPB * BAUD > CLK_HZ ? CPB * BAUD - CLK_HZ :
+					     CLK_HZ - CPB * BAUD) > CLK_HZ) begin : g_bad_baud
+			sq_uart_tx_baud_needs_4_clocks_per_bit_within_2_percent u_bad ();
 		end
 	endgenerate
 
