@@ -59,6 +59,11 @@ static void usage(void)
 "  --eval N                after training, N greedy episodes (float pass);\n"
 "                          their mean/std go into the model metadata\n"
 "  --eval-seed S           seed of those episodes (default 1000)\n"
+"  --keep-best N           every --log-every steps, run N greedy episodes\n"
+"                          (seed --select-seed, default 2000) and write the best\n"
+"                          network seen to OUT.sqm; the resumable last state\n"
+"                          then goes to OUT.last.sqm(+.state)\n"
+"  --select-seed S         seed of the selection episodes\n"
 "  --quiet                 no progress lines\n"
 "  --json                  one JSON object with the result on stdout\n");
 }
@@ -67,7 +72,8 @@ enum {
 	O_ENV = 256, O_ARCH, O_STEPS, O_SEED, O_NENVS, O_LR, O_GAMMA, O_BUFFER, O_BATCH,
 	O_LSTARTS, O_TFREQ, O_GSTEPS, O_TUPD, O_TAU, O_EFRAC, O_ESTART, O_EEND, O_MGN,
 	O_DOUBLE, O_DUEL, O_LOSS, O_PRESET, O_INIT, O_RESUME, O_CKEVERY, O_LOGEVERY,
-	O_CSV, O_PLOT, O_NOPLOT, O_NOSTATE, O_EVAL, O_EVALSEED, O_QUIET, O_JSON, O_HELP,
+	O_CSV, O_PLOT, O_NOPLOT, O_NOSTATE, O_EVAL, O_EVALSEED, O_QUIET, O_JSON,
+	O_KEEPBEST, O_SELSEED, O_HELP,
 };
 
 static const struct option opts[] = {
@@ -105,6 +111,8 @@ static const struct option opts[] = {
 	{ "eval", required_argument, 0, O_EVAL },
 	{ "eval-seed", required_argument, 0, O_EVALSEED },
 	{ "quiet", no_argument, 0, O_QUIET },
+	{ "keep-best", required_argument, 0, O_KEEPBEST },
+	{ "select-seed", required_argument, 0, O_SELSEED },
 	{ "json", no_argument, 0, O_JSON },
 	{ "help", no_argument, 0, O_HELP },
 	{ 0, 0, 0, 0 },
@@ -148,7 +156,37 @@ typedef struct progress {
 	const char *out, *state;
 	int ck_rc;
 	sq_err err;
+	uint32_t sel_n;          /* --keep-best episodes, 0 = off */
+	uint64_t sel_seed;
+	double best;             /* best selection mean so far */
+	uint64_t best_step;
+	sq_mlp *best_net;
+	double solved_max;       /* the env's maximum return: stop selecting there */
 } progress;
+
+static void select_best(progress *pr, const sq_dqn_point *p)
+{
+	sq_model *m = NULL;
+	sq_eval_result r;
+	const sq_dqn_cfg *c = sq_dqn_config(pr->d);
+	if (p->step <= c->learning_starts)
+		return;
+	if (sq_mlp_to_model(sq_dqn_online(pr->d), &m, &pr->err) ||
+	    sq_eval_model(m, SQ_EVAL_FLOAT, sq_env_find(c->env), pr->sel_n, pr->sel_seed, NULL, 0,
+			  &r, NULL, &pr->err)) {
+		sq_model_free(m);
+		return;
+	}
+	sq_model_free(m);
+	if (r.mean > pr->best) {
+		pr->best = r.mean;
+		pr->best_step = p->step;
+		sq_mlp_copy(pr->best_net, sq_dqn_online(pr->d));
+	}
+	if (!pr->quiet)
+		fprintf(stderr, "  selection: %u episodes mean %.1f (best %.1f at step %llu)\n",
+			pr->sel_n, r.mean, pr->best, (unsigned long long)pr->best_step);
+}
 
 static int on_point(const sq_dqn_point *p, void *ctx)
 {
@@ -168,6 +206,8 @@ static int on_point(const sq_dqn_point *p, void *ctx)
 			(unsigned long long)p->step, (unsigned long long)pr->total,
 			(unsigned long long)p->episodes, SQ_DQN_RET_WINDOW, ret, p->eps, loss, p->sps);
 	}
+	if (pr->sel_n)
+		select_best(pr, p);
 	if (pr->ck_every && p->step >= pr->ck_next && p->step < pr->total) {
 		pr->ck_next = (p->step / pr->ck_every + 1) * pr->ck_every;
 		if (sq_dqn_save(pr->d, pr->out, pr->state, &pr->err)) {
@@ -241,7 +281,10 @@ int cmd_train(int argc, char **argv)
 	const char *csv_opt = NULL, *plot_opt = NULL, *preset = NULL;
 	uint64_t steps = 0, seed = 1, ck_every = 0, log_every = 1000;
 	uint32_t eval_n = 0;
-	uint64_t eval_seed = 1000;
+	uint64_t eval_seed = 1000, sel_seed = 2000;
+	uint32_t keep_best = 0;
+	sq_mlp best_net = { 0 };
+	char *last_out = NULL;
 	int no_plot = 0, no_state = 0, quiet = 0, json = 0;
 	/* Options that override the env defaults, kept until the env is known. */
 	struct { int set; double v; } ov[O_HELP - O_ENV] = { { 0, 0 } };
@@ -292,6 +335,14 @@ int cmd_train(int argc, char **argv)
 			else if (ch == O_LOGEVERY) log_every = u;
 			else eval_seed = u;
 			break;
+		case O_KEEPBEST:
+			if (cli_parse_u32(optarg, 1, 100000, &keep_best))
+				return cli_usage_error(CMD, "--keep-best '%s' (expected 1..100000 episodes)", optarg);
+			break;
+		case O_SELSEED:
+			if (cli_parse_u64(optarg, &sel_seed))
+				return cli_usage_error(CMD, "--select-seed '%s' is not a whole number", optarg);
+			break;
 		case O_EVAL:
 			if (cli_parse_u32(optarg, 1, 1000000, &eval_n))
 				return cli_usage_error(CMD, "--eval '%s' (expected 1..1000000 episodes)", optarg);
@@ -333,10 +384,17 @@ int cmd_train(int argc, char **argv)
 	sq_dqn *d = NULL;
 	sq_model *m = NULL;
 	sq_mlp init_net = { 0 };
-	char *st_out = state_path(out);
+	/* With --keep-best, OUT.sqm is the selected network and the resumable
+	 * state goes to OUT.last.sqm + OUT.last.sqm.state. */
+	const char *ck_out = out;
+	if (keep_best) {
+		last_out = sibling(out, ".last.sqm");
+		ck_out = last_out ? last_out : out;
+	}
+	char *st_out = state_path(ck_out);
 	char *csv = csv_opt ? strdup(csv_opt) : sibling(out, ".csv");
 	char *png = plot_opt ? strdup(plot_opt) : sibling(out, ".png");
-	if (!st_out || !csv || !png) {
+	if (!st_out || !csv || !png || (keep_best && !last_out)) {
 		rc = cli_error(CMD, "out of memory");
 		goto done;
 	}
@@ -447,7 +505,17 @@ int cmd_train(int argc, char **argv)
 	}
 
 	progress pr = { .total = c.total_steps, .quiet = quiet, .ck_every = ck_every,
-			.d = d, .out = out, .state = st_out };
+			.d = d, .out = ck_out, .state = st_out, .sel_n = keep_best,
+			.sel_seed = sel_seed, .best = -INFINITY };
+	if (keep_best) {
+		if (sq_mlp_new(&best_net, sq_dqn_online(d)->n_layers, sq_dqn_online(d)->dims,
+			       sq_dqn_online(d)->dueling, &err)) {
+			rc = cli_error(CMD, "%s", err.msg);
+			goto done;
+		}
+		sq_mlp_copy(&best_net, sq_dqn_online(d));
+		pr.best_net = &best_net;
+	}
 	pr.ck_next = ck_every ? (sq_dqn_steps(d) / ck_every + 1) * ck_every : 0;
 	int r = sq_dqn_run(d, c.total_steps, log_every, on_point, &pr);
 	if (r < 0 || pr.ck_rc) {
@@ -455,8 +523,14 @@ int cmd_train(int argc, char **argv)
 		goto done;
 	}
 
+	/* The resumable state (with the last weights). */
+	if (!no_state && sq_dqn_save(d, ck_out, st_out, &err)) {
+		rc = cli_error(CMD, "%s", err.msg);
+		goto done;
+	}
 	/* The output model, with metadata. */
-	if (sq_mlp_to_model(sq_dqn_online(d), &m, &err) || sq_dqn_set_meta(d, m, &err)) {
+	if (sq_mlp_to_model(keep_best ? &best_net : sq_dqn_online(d), &m, &err) ||
+	    sq_dqn_set_meta(d, m, &err)) {
 		rc = cli_error(CMD, "%s", err.msg);
 		goto done;
 	}
@@ -490,10 +564,15 @@ int cmd_train(int argc, char **argv)
 			goto done;
 		}
 	}
-	/* sq_dqn_save writes the weights too; rewrite them with the full metadata */
-	if (!no_state && sq_dqn_save(d, out, st_out, &err)) {
-		rc = cli_error(CMD, "%s", err.msg);
-		goto done;
+	if (keep_best) {
+		char v[160];
+		snprintf(v, sizeof v, "best of the networks at every %llu steps by %u greedy episodes "
+			 "(seed %llu): mean %.2f at step %llu", (unsigned long long)log_every, keep_best,
+			 (unsigned long long)sel_seed, pr.best, (unsigned long long)pr.best_step);
+		if (sq_meta_set(m, "selection", v, &err)) {
+			rc = cli_error(CMD, "%s", err.msg);
+			goto done;
+		}
 	}
 	if (sqm_write_file(m, out, &err)) {
 		rc = cli_error(CMD, "%s", err.msg);
@@ -542,6 +621,8 @@ done:
 	sq_dqn_free(d);
 	sq_model_free(m);
 	sq_mlp_free(&init_net);
+	sq_mlp_free(&best_net);
+	free(last_out);
 	free(st_out);
 	free(csv);
 	free(png);
