@@ -551,7 +551,7 @@ int cmd_train(int argc, char **argv)
 			rc = cli_error(CMD, "evaluation: %s", err.msg);
 			goto done;
 		}
-		char v[64];
+		char v[192];
 		snprintf(v, sizeof v, "%.2f", er.mean);
 		int e1 = sq_meta_set(m, "return_mean", v, &err);
 		snprintf(v, sizeof v, "%.2f", er.std);
