@@ -37,6 +37,25 @@ $(HIL_BIN)/test_hil_link: tests/hil/test_hil_link.c tests/unit/testlib.h $(BUILD
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $< $(BUILD)/lib/libsparq-san.a $(LDLIBS)
 
+# The usb: transport against a fake FTDI and CDC-ACM device served in-process
+# through umockdev (tests/hil/test_usb.c), run under umockdev-wrapper. GLib and
+# umockdev keep allocations for the process lifetime: no leak check there.
+HIL_UMOCKDEV_CFLAGS := $(shell pkg-config --cflags umockdev-1.0 2>/dev/null)
+HIL_UMOCKDEV_LIBS   := $(shell pkg-config --libs umockdev-1.0 2>/dev/null)
+$(HIL_BIN)/test_usb: tests/hil/test_usb.c tests/unit/testlib.h $(BUILD)/san/host/daemon/transport_usb.o $(BUILD)/lib/libsparq-san.a
+	$(call say,CC-SAN,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $(HIL_USB_CFLAGS) $(HIL_UMOCKDEV_CFLAGS) -o $@ $< \
+	  $(BUILD)/san/host/daemon/transport_usb.o $(BUILD)/lib/libsparq-san.a \
+	  $(HIL_UMOCKDEV_LIBS) $(HIL_USB_LIBS) -lpthread $(LDLIBS)
+
+.PHONY: test-hil-usb
+TEST_SUITES += test-hil-usb
+test-hil-usb: $(HIL_BIN)/test_usb ## usb: transport on a scripted FTDI/CDC-ACM device (umockdev)
+	$(Q)if command -v umockdev-wrapper >/dev/null; then \
+	  ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 timeout 120 umockdev-wrapper $(HIL_BIN)/test_usb; \
+	else echo "SKIP: test_usb (umockdev-wrapper not installed: apt-get install umockdev)"; fi
+
 HIL_TOOLS := $(HIL_BIN)/sq-emu $(HIL_BIN)/mkmodel $(HIL_BIN)/evalref
 
 .PHONY: test-hil
