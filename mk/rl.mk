@@ -8,3 +8,9 @@
 RL_HOT := host/nn.c host/dqn.c host/replay.c host/env_cartpole.c host/env_acrobot.c \
           host/env_mountaincar.c host/env.c
 $(RL_HOT:%.c=$(BUILD)/obj/%.o): ALL_CFLAGS += -O3
+
+# ---- benchmarks ----------------------------------------------------------------
+.PHONY: bench-train
+BENCH_TARGETS += bench-train
+bench-train: $(BUILD)/bin/sparq ## training figures: steps/s (CleanRL settings), time to return 475 (zoo)
+	$(Q)bash scripts/rl/bench_train.sh $(BUILD)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
@@ -64,6 +65,7 @@ static void usage(void)
 "                          network seen to OUT.sqm; the resumable last state\n"
 "                          then goes to OUT.last.sqm(+.state)\n"
 "  --select-seed S         seed of the selection episodes\n"
+"  --stop-at R             with --keep-best: stop once a selection mean >= R\n"
 "  --quiet                 no progress lines\n"
 "  --json                  one JSON object with the result on stdout\n");
 }
@@ -73,7 +75,7 @@ enum {
 	O_LSTARTS, O_TFREQ, O_GSTEPS, O_TUPD, O_TAU, O_EFRAC, O_ESTART, O_EEND, O_MGN,
 	O_DOUBLE, O_DUEL, O_LOSS, O_PRESET, O_INIT, O_RESUME, O_CKEVERY, O_LOGEVERY,
 	O_CSV, O_PLOT, O_NOPLOT, O_NOSTATE, O_EVAL, O_EVALSEED, O_QUIET, O_JSON,
-	O_KEEPBEST, O_SELSEED, O_HELP,
+	O_KEEPBEST, O_SELSEED, O_STOPAT, O_HELP,
 };
 
 static const struct option opts[] = {
@@ -113,10 +115,22 @@ static const struct option opts[] = {
 	{ "quiet", no_argument, 0, O_QUIET },
 	{ "keep-best", required_argument, 0, O_KEEPBEST },
 	{ "select-seed", required_argument, 0, O_SELSEED },
+	{ "stop-at", required_argument, 0, O_STOPAT },
 	{ "json", no_argument, 0, O_JSON },
 	{ "help", no_argument, 0, O_HELP },
 	{ 0, 0, 0, 0 },
 };
+
+/* CPU seconds of this process (user + system): throughput on one core,
+ * independent of how busy a shared machine is. */
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0.0;
+	return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
 
 static const char *optname(int ch)
 {
@@ -161,7 +175,11 @@ typedef struct progress {
 	double best;             /* best selection mean so far */
 	uint64_t best_step;
 	sq_mlp *best_net;
-	double solved_max;       /* the env's maximum return: stop selecting there */
+	double stop_at;          /* stop once a selection mean reaches it */
+	int has_stop;
+	int reached;             /* stopped at stop_at */
+	uint64_t reached_step;
+	double reached_wall, reached_cpu;
 } progress;
 
 static void select_best(progress *pr, const sq_dqn_point *p)
@@ -186,6 +204,12 @@ static void select_best(progress *pr, const sq_dqn_point *p)
 	if (!pr->quiet)
 		fprintf(stderr, "  selection: %u episodes mean %.1f (best %.1f at step %llu)\n",
 			pr->sel_n, r.mean, pr->best, (unsigned long long)pr->best_step);
+	if (pr->has_stop && r.mean >= pr->stop_at && !pr->reached) {
+		pr->reached = 1;
+		pr->reached_step = p->step;
+		pr->reached_wall = p->wall;
+		pr->reached_cpu = cpu_seconds();
+	}
 }
 
 static int on_point(const sq_dqn_point *p, void *ctx)
@@ -206,8 +230,11 @@ static int on_point(const sq_dqn_point *p, void *ctx)
 			(unsigned long long)p->step, (unsigned long long)pr->total,
 			(unsigned long long)p->episodes, SQ_DQN_RET_WINDOW, ret, p->eps, loss, p->sps);
 	}
-	if (pr->sel_n)
+	if (pr->sel_n) {
 		select_best(pr, p);
+		if (pr->reached)
+			return 1;
+	}
 	if (pr->ck_every && p->step >= pr->ck_next && p->step < pr->total) {
 		pr->ck_next = (p->step / pr->ck_every + 1) * pr->ck_every;
 		if (sq_dqn_save(pr->d, pr->out, pr->state, &pr->err)) {
@@ -283,6 +310,8 @@ int cmd_train(int argc, char **argv)
 	uint32_t eval_n = 0;
 	uint64_t eval_seed = 1000, sel_seed = 2000;
 	uint32_t keep_best = 0;
+	double stop_at = 0;
+	int has_stop = 0;
 	sq_mlp best_net = { 0 };
 	char *last_out = NULL;
 	int no_plot = 0, no_state = 0, quiet = 0, json = 0;
@@ -339,6 +368,11 @@ int cmd_train(int argc, char **argv)
 			if (cli_parse_u32(optarg, 1, 100000, &keep_best))
 				return cli_usage_error(CMD, "--keep-best '%s' (expected 1..100000 episodes)", optarg);
 			break;
+		case O_STOPAT:
+			if (cli_parse_double(optarg, -1e9, 1e9, &stop_at))
+				return cli_usage_error(CMD, "--stop-at '%s' is not a number", optarg);
+			has_stop = 1;
+			break;
 		case O_SELSEED:
 			if (cli_parse_u64(optarg, &sel_seed))
 				return cli_usage_error(CMD, "--select-seed '%s' is not a whole number", optarg);
@@ -373,6 +407,8 @@ int cmd_train(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	if (has_stop && !keep_best)
+		return cli_usage_error(CMD, "--stop-at needs --keep-best N (the selection episodes)");
 	if (!out)
 		return cli_usage_error(CMD, "missing -o OUT.sqm");
 	if (!resume && !env)
@@ -506,7 +542,8 @@ int cmd_train(int argc, char **argv)
 
 	progress pr = { .total = c.total_steps, .quiet = quiet, .ck_every = ck_every,
 			.d = d, .out = ck_out, .state = st_out, .sel_n = keep_best,
-			.sel_seed = sel_seed, .best = -INFINITY };
+			.sel_seed = sel_seed, .best = -INFINITY, .stop_at = stop_at,
+			.has_stop = has_stop };
 	if (keep_best) {
 		if (sq_mlp_new(&best_net, sq_dqn_online(d)->n_layers, sq_dqn_online(d)->dims,
 			       sq_dqn_online(d)->dueling, &err)) {
@@ -517,7 +554,10 @@ int cmd_train(int argc, char **argv)
 		pr.best_net = &best_net;
 	}
 	pr.ck_next = ck_every ? (sq_dqn_steps(d) / ck_every + 1) * ck_every : 0;
+	uint64_t steps0 = sq_dqn_steps(d);
+	double cpu0 = cpu_seconds();
 	int r = sq_dqn_run(d, c.total_steps, log_every, on_point, &pr);
+	double cpu = cpu_seconds() - cpu0;
 	if (r < 0 || pr.ck_rc) {
 		rc = cli_error(CMD, "%s", pr.ck_rc ? pr.err.msg : "out of memory");
 		goto done;
@@ -593,14 +633,23 @@ int cmd_train(int argc, char **argv)
 	const sq_dqn_point *cv = sq_dqn_curve(d, &np);
 	const sq_dqn_point *last = np ? &cv[np - 1] : NULL;
 	double sps = last && last->wall > 0 ? (double)last->step / last->wall : 0;
+	/* selection episodes are not training: their time is excluded from neither
+	 * figure, so keep --keep-best off when measuring throughput */
+	double cpu_sps = cpu > 0 ? (double)(sq_dqn_steps(d) - steps0) / cpu : 0;
 	if (json) {
 		printf("{\"env\":");
 		cli_json_string(stdout, c.env);
 		printf(",\"seed\":%llu,\"steps\":%llu,\"episodes\":%llu,\"wall_s\":%.3f,"
-		       "\"steps_per_s\":%.1f,\"train_return_last100\":%.3f",
+		       "\"steps_per_s\":%.1f,\"cpu_s\":%.3f,\"steps_per_cpu_s\":%.1f,"
+		       "\"train_return_last100\":%.3f",
 		       (unsigned long long)c.seed, (unsigned long long)sq_dqn_steps(d),
 		       (unsigned long long)(last ? last->episodes : 0), last ? last->wall : 0.0, sps,
-		       last && !isnan(last->mean_return) ? last->mean_return : 0.0);
+		       cpu, cpu_sps, last && !isnan(last->mean_return) ? last->mean_return : 0.0);
+		if (has_stop)
+			printf(",\"stop_at\":%g,\"reached\":%s,\"reached_step\":%llu,"
+			       "\"reached_wall_s\":%.3f,\"reached_cpu_s\":%.3f", stop_at,
+			       pr.reached ? "true" : "false", (unsigned long long)pr.reached_step,
+			       pr.reached_wall, pr.reached ? pr.reached_cpu - cpu0 : 0.0);
 		if (eval_n)
 			printf(",\"eval\":{\"episodes\":%u,\"seed\":%llu,\"mean\":%.3f,\"std\":%.3f,"
 			       "\"min\":%.1f,\"max\":%.1f}", eval_n, (unsigned long long)eval_seed,
@@ -609,9 +658,11 @@ int cmd_train(int argc, char **argv)
 		cli_json_string(stdout, out);
 		printf("}\n");
 	} else {
-		printf("trained %s: %llu steps, %llu episodes, %.1f s (%.0f steps/s); wrote %s\n",
+		printf("trained %s: %llu steps, %llu episodes, %.1f s (%.0f steps/s; %.1f CPU s, "
+		       "%.0f steps per CPU second); wrote %s\n",
 		       c.env, (unsigned long long)sq_dqn_steps(d),
-		       (unsigned long long)(last ? last->episodes : 0), last ? last->wall : 0.0, sps, out);
+		       (unsigned long long)(last ? last->episodes : 0), last ? last->wall : 0.0, sps,
+		       cpu, cpu_sps, out);
 		if (eval_n)
 			printf("eval: %u episodes (seed %llu): mean %.2f std %.2f min %.1f max %.1f\n",
 			       eval_n, (unsigned long long)eval_seed, er.mean, er.std, er.min, er.max);
