@@ -14,3 +14,9 @@ $(RL_HOT:%.c=$(BUILD)/obj/%.o): ALL_CFLAGS += -O3
 BENCH_TARGETS += bench-train
 bench-train: $(BUILD)/bin/sparq ## training figures: steps/s (CleanRL settings), time to return 475 (zoo)
 	$(Q)bash scripts/rl/bench_train.sh $(BUILD)
+
+# ---- CLI tests -----------------------------------------------------------------
+.PHONY: test-rl-cli
+TEST_SUITES += test-rl-cli
+test-rl-cli: $(BUILD)/bin/sparq-san ## sparq train/eval end to end: outputs, resume, --init, bad input (ASan)
+	$(Q)bash tests/env/test_train_cli.sh $(BUILD)/bin/sparq-san

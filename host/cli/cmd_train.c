@@ -35,6 +35,7 @@ static void usage(void)
 "  --env NAME              CartPole-v1, Acrobot-v1 or MountainCar-v0\n"
 "  --arch W,W,...          hidden layer widths (default 64,64; Acrobot 256,256)\n"
 "  --steps N               total environment steps (transitions)\n"
+"  --until N               stop after N of them and save (resume later)\n"
 "  --seed S                seed of everything (default 1)\n"
 "  -o, --output OUT.sqm    the trained network (float payload); the training\n"
 "                          state goes to OUT.sqm.state (for --resume)\n"
@@ -75,7 +76,7 @@ enum {
 	O_LSTARTS, O_TFREQ, O_GSTEPS, O_TUPD, O_TAU, O_EFRAC, O_ESTART, O_EEND, O_MGN,
 	O_DOUBLE, O_DUEL, O_LOSS, O_PRESET, O_INIT, O_RESUME, O_CKEVERY, O_LOGEVERY,
 	O_CSV, O_PLOT, O_NOPLOT, O_NOSTATE, O_EVAL, O_EVALSEED, O_QUIET, O_JSON,
-	O_KEEPBEST, O_SELSEED, O_STOPAT, O_HELP,
+	O_KEEPBEST, O_SELSEED, O_STOPAT, O_UNTIL, O_HELP,
 };
 
 static const struct option opts[] = {
@@ -116,6 +117,7 @@ static const struct option opts[] = {
 	{ "keep-best", required_argument, 0, O_KEEPBEST },
 	{ "select-seed", required_argument, 0, O_SELSEED },
 	{ "stop-at", required_argument, 0, O_STOPAT },
+	{ "until", required_argument, 0, O_UNTIL },
 	{ "json", no_argument, 0, O_JSON },
 	{ "help", no_argument, 0, O_HELP },
 	{ 0, 0, 0, 0 },
@@ -306,7 +308,7 @@ int cmd_train(int argc, char **argv)
 	sq_err err = { { 0 } };
 	const char *env = NULL, *out = NULL, *init = NULL, *resume = NULL, *arch = NULL;
 	const char *csv_opt = NULL, *plot_opt = NULL, *preset = NULL;
-	uint64_t steps = 0, seed = 1, ck_every = 0, log_every = 1000;
+	uint64_t steps = 0, seed = 1, ck_every = 0, log_every = 1000, until = 0;
 	uint32_t eval_n = 0;
 	uint64_t eval_seed = 1000, sel_seed = 2000;
 	uint32_t keep_best = 0;
@@ -351,6 +353,7 @@ int cmd_train(int argc, char **argv)
 				return cli_usage_error(CMD, "--loss '%s' (expected huber or mse)", optarg);
 			break;
 		case O_STEPS:
+		case O_UNTIL:
 		case O_SEED:
 		case O_CKEVERY:
 		case O_LOGEVERY:
@@ -359,6 +362,7 @@ int cmd_train(int argc, char **argv)
 				return cli_usage_error(CMD, "--%s '%s' is not a whole number",
 						       optname(ch), optarg);
 			if (ch == O_STEPS) steps = u;
+			else if (ch == O_UNTIL) until = u;
 			else if (ch == O_SEED) seed = u;
 			else if (ch == O_CKEVERY) ck_every = u;
 			else if (ch == O_LOGEVERY) log_every = u;
@@ -556,7 +560,8 @@ int cmd_train(int argc, char **argv)
 	pr.ck_next = ck_every ? (sq_dqn_steps(d) / ck_every + 1) * ck_every : 0;
 	uint64_t steps0 = sq_dqn_steps(d);
 	double cpu0 = cpu_seconds();
-	int r = sq_dqn_run(d, c.total_steps, log_every, on_point, &pr);
+	int r = sq_dqn_run(d, until && until < c.total_steps ? until : c.total_steps, log_every,
+			   on_point, &pr);
 	double cpu = cpu_seconds() - cpu0;
 	if (r < 0 || pr.ck_rc) {
 		rc = cli_error(CMD, "%s", pr.ck_rc ? pr.err.msg : "out of memory");
