@@ -14,6 +14,7 @@
 //   INIT_LT/RT/WM/PM  $readmemh images of the model the bitstream carries
 //                  ("" leaves the memories empty for a model sent by LOAD)
 //   INIT_MODEL_ID, INIT_IN_DIM, INIT_OUT_DIM  what INFO reports for it
+//   STATW          bits of the STATS event counters, 8..32 (16 saves area)
 // Outputs: o_led[0] heartbeat (about 1 Hz), o_led[1] link activity; active
 // high (boards with active-low LEDs invert).
 // Reset: i_rst (synchronous, active high) or the power-on reset of 16 clocks.
@@ -35,7 +36,8 @@ module sparq_top #(
 	parameter         INIT_PM       = "",
 	parameter [31:0]  INIT_MODEL_ID = 32'h0,
 	parameter integer INIT_IN_DIM   = 4,
-	parameter integer INIT_OUT_DIM  = 2
+	parameter integer INIT_OUT_DIM  = 2,
+	parameter integer STATW         = 32
 ) (
 	input  wire       i_clk,
 	input  wire       i_rst,
@@ -114,7 +116,7 @@ module sparq_top #(
 		.P(P), .AW(AW), .WW(WW), .ACCW(ACCW), .MAXW(MAXW), .MAXL(MAXL),
 		.LG_WD(LG_WD), .LG_RD(LG_RD), .CLK_HZ(CLK_HZ), .BAUD(BAUD),
 		.BUILD_ID(BUILD_ID), .INIT_MODEL_ID(INIT_MODEL_ID),
-		.INIT_IN_DIM(INIT_IN_DIM), .INIT_OUT_DIM(INIT_OUT_DIM)
+		.INIT_IN_DIM(INIT_IN_DIM), .INIT_OUT_DIM(INIT_OUT_DIM), .STATW(STATW)
 	) u_dispatch (
 		.i_clk(i_clk), .i_rst(rst),
 		.i_frm_valid(frm_valid), .i_frm_type(frm_type), .i_frm_seq(frm_seq),

@@ -18,7 +18,9 @@
 // reported by INFO; CLK_HZ and BAUD (reported); BUILD_ID (reported);
 // INIT_MODEL_ID, INIT_IN_DIM, INIT_OUT_DIM: the model the memories hold at
 // configuration (COMMIT replaces them). out_dim is limited to 126 so that an
-// INFER response fits 512 payload bytes.
+// INFER response fits 512 payload bytes. STATW: bits of the five STATS event
+// counters, 8..32 (reported zero-extended; they wrap): 16 saves about 80 LUTs
+// and 80 carries on iCE40.
 module sq_dispatch #(
 	parameter integer P             = 8,
 	parameter integer AW            = 8,
@@ -33,7 +35,8 @@ module sq_dispatch #(
 	parameter [31:0]  BUILD_ID      = 32'h0,
 	parameter [31:0]  INIT_MODEL_ID = 32'h0,
 	parameter integer INIT_IN_DIM   = 4,
-	parameter integer INIT_OUT_DIM  = 2
+	parameter integer INIT_OUT_DIM  = 2,
+	parameter integer STATW         = 32
 ) (
 	input  wire                       i_clk,
 	input  wire                       i_rst,
@@ -76,7 +79,7 @@ module sq_dispatch #(
 	output reg  [1:0]                 m_ld_mem,
 	output reg  [3:0]                 m_ld_lane,
 	output reg  [15:0]                m_ld_addr,
-	output reg  [63:0]                m_ld_data,
+	output wire [63:0]                m_ld_data,
 	// core: reset (RESET frame)
 	output reg                        o_core_rst,
 	// activity: a request is being served
@@ -96,11 +99,13 @@ module sq_dispatch #(
 	localparam [3:0] S_IDLE = 4'd0, S_RD_A = 4'd1, S_RD_B = 4'd2,
 			 S_LD_HDR = 4'd3, S_LD_WR = 4'd4, S_LD_WAIT = 4'd5,
 			 S_COMMIT = 4'd6, S_OBS_FEAT = 4'd7, S_OBS_BEAT = 4'd8,
-			 S_RES_WAIT = 4'd9, S_TX = 4'd10, S_DRAIN = 4'd11;
+			 S_RES_WAIT = 4'd9, S_TX = 4'd10, S_DRAIN = 4'd11,
+			 S_OBS_PAD = 4'd12;
 
 	generate
 		if (P < 1 || P > 16 || AW < 2 || AW > 16 || ACCW < 8 || ACCW > 48 ||
-		    MAXW < 1 || MAXW > 4096 || MAXL < 1 || MAXL > 255) begin : g_bad_cfg
+		    MAXW < 1 || MAXW > 4096 || MAXL < 1 || MAXL > 255 ||
+		    STATW < 8 || STATW > 32) begin : g_bad_cfg
 			// Elaboration fails: a configuration parameter is out of range.
 			sq_dispatch_bad_configuration u_bad ();
 		end
@@ -117,7 +122,8 @@ module sq_dispatch #(
 	// ---- model registers and counters -----------------------------------------
 	reg [31:0] model_id_reg;
 	reg [15:0] in_dim_reg, out_dim_reg;
-	reg [31:0] c_ok, c_crc, c_framing, c_infer, c_loads, c_last_cycles;
+	reg [STATW-1:0] c_ok, c_crc, c_framing, c_infer, c_loads;
+	reg [31:0]      c_last_cycles;
 
 	// ---- request state --------------------------------------------------------
 	reg [3:0]  state_reg, rd_ret_reg;
@@ -142,6 +148,7 @@ module sq_dispatch #(
 	reg        res_done_reg;    // the core's last beat has been taken
 
 	assign o_buf_raddr = rd_idx_reg;
+	assign m_ld_data   = sh_reg;
 	assign o_active    = state_reg != S_IDLE;
 
 	// ---- response bytes -------------------------------------------------------
@@ -151,8 +158,11 @@ module sq_dispatch #(
 				    MAXW32[15:0],
 				    ACCW32[7:0], WW32[7:0], AW32[7:0], P32[7:0],
 				    8'h31, 8'h51, 8'h50, 8'h53};  // "SPQ1"
-	wire [6*32-1:0] stats_vec = {c_last_cycles, c_loads, c_infer,
-				     c_framing, c_crc, c_ok};
+	localparam integer PADW = 32 - STATW;
+	wire [6*32-1:0] stats_vec = {c_last_cycles,
+				     {PADW{1'b0}}, c_loads, {PADW{1'b0}}, c_infer,
+				     {PADW{1'b0}}, c_framing, {PADW{1'b0}}, c_crc,
+				     {PADW{1'b0}}, c_ok};
 
 	wire [31:0] q32;
 	generate
@@ -203,6 +213,20 @@ module sq_dispatch #(
 	wire [15:0] feat16 = WIDE_ACT ? sh_reg[63:48] : {{8{sh_reg[63]}}, sh_reg[63:56]};
 	wire        unused_feat = ^feat16;  // the top bits when AW < 16
 	wire [15:0] feat_next = feat_reg + 16'd1;
+	// the beat register shifts features in at the top: after P shifts slot s
+	// holds the beat's feature s (a short last beat is padded with zeros)
+	reg  [AW-1:0]   obs_in;
+	wire [P*AW-1:0] obs_shifted;
+	generate
+		if (P == 1) begin : g_obs1
+			assign obs_shifted = obs_in;
+		end else begin : g_obsn
+			assign obs_shifted = {obs_in, m_obs_data[P*AW-1:AW]};
+		end
+	endgenerate
+	wire        slot_last = {27'd0, slot_reg} == P32 - 1;
+	always @(*)
+		obs_in = state_reg == S_OBS_PAD ? {AW{1'b0}} : feat16[AW-1:0];
 	wire [3:0]  feat_bytes = WIDE_ACT ? 4'd2 : 4'd1;
 	wire [10:0] infer_len = WIDE_ACT ? {in_dim_reg[9:0], 1'b0} : {1'b0, in_dim_reg[9:0]};
 
@@ -211,26 +235,26 @@ module sq_dispatch #(
 	wire [7:0]  h_lane  = sh_reg[15:8];
 	wire [15:0] h_addr  = sh_reg[31:16];
 	wire [7:0]  h_count = sh_reg[39:32];
-	wire [31:0] h_end   = {16'd0, h_addr} + {24'd0, h_count};
-	reg  [31:0] h_depth;
+	wire [16:0] h_end   = {1'b0, h_addr} + {9'd0, h_count};
+	reg  [16:0] h_depth;
 	always @(*) begin
 		case (h_mem[1:0])
-		2'd0:    h_depth = MAXL32;
-		2'd1:    h_depth = RD_DEPTH;
-		2'd2:    h_depth = WD_DEPTH;
-		default: h_depth = RD_DEPTH;
+		2'd0:    h_depth = MAXL32[16:0];
+		2'd1:    h_depth = RD_DEPTH[16:0];
+		2'd2:    h_depth = WD_DEPTH[16:0];
+		default: h_depth = RD_DEPTH[16:0];
 		endcase
 	end
 	wire h_len_ok = h_count >= 8'd1 && h_count <= 8'd60 &&
 			{1'b0, len_reg} == {h_count[6:0], 3'b000} + 11'd8;
-	wire h_tgt_ok = h_mem <= 8'd3 && (h_mem < 8'd2 || {24'd0, h_lane} < P32) &&
+	wire h_tgt_ok = h_mem <= 8'd3 && (h_mem < 8'd2 || h_lane < P32[7:0]) &&
 			h_end <= h_depth;
 
 	// ---- COMMIT checks --------------------------------------------------------
 	wire [15:0] c_in  = sh_reg[47:32];
 	wire [15:0] c_out = sh_reg[63:48];
-	wire c_ok_dims = c_in >= 16'd1 && {16'd0, c_in} <= MAXW32 &&
-			 c_out >= 16'd1 && {16'd0, c_out} <= MAXOUT32;
+	wire c_ok_dims = c_in != 16'd0 && c_in <= MAXW32[15:0] &&
+			 c_out != 16'd0 && c_out <= MAXOUT32[15:0];
 
 	task respond;
 		input [2:0] kind;
@@ -302,7 +326,6 @@ module sq_dispatch #(
 					end else begin
 						feat_reg   <= 16'd0;
 						slot_reg   <= 5'd0;
-						m_obs_data <= {(P*AW){1'b0}};
 						read_bytes(feat_bytes, S_OBS_FEAT);
 					end
 				T_LOAD:
@@ -349,8 +372,7 @@ module sq_dispatch #(
 				read_bytes(4'd8, S_LD_WR);
 			end
 		S_LD_WR: begin
-			m_ld_valid <= 1'b1;
-			m_ld_data  <= sh_reg;
+			m_ld_valid <= 1'b1;    // m_ld_data is sh_reg, unchanged until the beat moves
 			state_reg  <= S_LD_WAIT;
 		end
 		S_LD_WAIT:
@@ -378,20 +400,28 @@ module sq_dispatch #(
 		end
 
 		S_OBS_FEAT: begin
-			m_obs_data[slot_reg*AW +: AW] <= feat16[AW-1:0];
-			feat_reg <= feat_next;
-			if ({27'd0, slot_reg} == P32 - 1 || feat_next == in_dim_reg) begin
+			m_obs_data <= obs_shifted;
+			feat_reg   <= feat_next;
+			slot_reg   <= slot_reg + 1'b1;
+			if (slot_last) begin
 				m_obs_valid <= 1'b1;
 				state_reg   <= S_OBS_BEAT;
-			end else begin
-				slot_reg <= slot_reg + 1'b1;
+			end else if (feat_next == in_dim_reg)
+				state_reg <= S_OBS_PAD;
+			else
 				read_bytes(feat_bytes, S_OBS_FEAT);
+		end
+		S_OBS_PAD: begin
+			m_obs_data <= obs_shifted;
+			slot_reg   <= slot_reg + 1'b1;
+			if (slot_last) begin
+				m_obs_valid <= 1'b1;
+				state_reg   <= S_OBS_BEAT;
 			end
 		end
 		S_OBS_BEAT:
 			if (m_obs_ready) begin
 				m_obs_valid <= 1'b0;
-				m_obs_data  <= {(P*AW){1'b0}};
 				slot_reg    <= 5'd0;
 				if (feat_reg == in_dim_reg) begin
 					o_frm_release <= 1'b1;
@@ -442,8 +472,8 @@ module sq_dispatch #(
 		if (i_ev_crc)     c_crc     <= c_crc + 1'b1;
 		if (i_ev_framing) c_framing <= c_framing + 1'b1;
 		if (clr_stats) begin
-			c_ok <= 32'd0; c_crc <= 32'd0; c_framing <= 32'd0;
-			c_infer <= 32'd0; c_loads <= 32'd0; c_last_cycles <= 32'd0;
+			c_ok <= {STATW{1'b0}}; c_crc <= {STATW{1'b0}}; c_framing <= {STATW{1'b0}};
+			c_infer <= {STATW{1'b0}}; c_loads <= {STATW{1'b0}}; c_last_cycles <= 32'd0;
 		end
 
 		if (i_rst) begin
