@@ -61,7 +61,7 @@ TEST_SUITES += test-fuzz
 test-fuzz: ## replay fuzz regressions, then fuzz each target FUZZ_TEST_SECONDS (20)
 	$(Q)rc=0; for n in $(FUZZ_NAMES); do \
 	  bin=$(BUILD)/fuzz/bin/fuzz_$$n; work=$(BUILD)/fuzz/test/$$n; log=$$work.log; \
-	  if ! $(MAKE) --no-print-directory $$bin $(BUILD)/fuzz/seeds/$$n/.stamp; then \
+	  if ! $(MAKE) -s --no-print-directory $$bin $(BUILD)/fuzz/seeds/$$n/.stamp; then \
 	    echo "FAIL: fuzz_$$n (does not build)"; rc=1; continue; fi; \
 	  rm -rf $$work && mkdir -p $$work $(BUILD)/fuzz/artifacts/$$n; \
 	  regs=$$(find tests/fuzz/regressions/$$n -type f 2>/dev/null | sort); \
