@@ -411,6 +411,8 @@ int cmd_train(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	if (log_every < 1)
+		return cli_usage_error(CMD, "--log-every 0 (expected >= 1 step)");
 	if (has_stop && !keep_best)
 		return cli_usage_error(CMD, "--stop-at needs --keep-best N (the selection episodes)");
 	if (!out)
