@@ -66,12 +66,23 @@ test-hil: $(HIL_TOOLS) $(HIL_BIN)/test_hil_link $(BUILD)/bin/sparqd-san ## HIL l
 # sparq hil / sparq load / sparqd end to end (tests/hil/test_hil_cli.sh), against
 # the emulator and, when it builds, the board-level model (mk/link.mk).
 HIL_EPISODES ?= 20
+
+# R1 for the board-level runs: the shipped float checkpoint compressed once
+# (90% sparse, 8-bit). Order-only on sparq, so a rebuilt sparq does not redo it.
+HIL_R1_FLOAT := models/r1-cartpole-float.sqm
+HIL_R1       := $(BUILD)/hil/r1.sqm
+$(HIL_R1): $(HIL_R1_FLOAT) | $(BUILD)/bin/sparq
+	$(call say,COMPRESS,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(BUILD)/bin/sparq compress $< --sparsity 0.9 --wbits 8 --abits 8 --seed 1 -o $@ > $@.log 2>&1 || \
+	  { tail -5 $@.log; exit 1; }
+
 .PHONY: test-hil-cli
 TEST_SUITES += test-hil-cli
-test-hil-cli: $(HIL_TOOLS) $(BUILD)/bin/sparq-san $(BUILD)/bin/sparqd-san $(BUILD)/bin/sparq-sim ## HIL end to end: sparq hil/load through sparqd, emulator and sparq-sim
+test-hil-cli: $(HIL_TOOLS) $(BUILD)/bin/sparq-san $(BUILD)/bin/sparqd-san $(BUILD)/bin/sparq-sim $(HIL_R1) ## HIL end to end: sparq hil/load through sparqd, emulator and sparq-sim (R1)
 	$(Q)SPARQ=$(BUILD)/bin/sparq-san SPARQD=$(BUILD)/bin/sparqd-san HIL_BIN=$(HIL_BIN) \
 	  SPARQ_SIM=$(BUILD)/bin/sparq-sim EPISODES=$(HIL_EPISODES) HIL_RESULT=$(BUILD)/hil/board.json \
-	  bash tests/hil/test_hil_cli.sh
+	  R1=$(HIL_R1) bash tests/hil/test_hil_cli.sh
 
 # The frame parser's fuzz target (tests/fuzz/fuzz_frame.c, built by mk/fuzz.mk)
 # needs only the link layer; its seeds are a few real frames.

@@ -313,9 +313,9 @@ int cmd_hil(int argc, char **argv)
 		       episodes, (unsigned long long)seed);
 		for (uint32_t k = 0; k < episodes; k++)
 			printf("%s%.17g", k ? "," : "", ep[k].ret);
-		printf("],\"mean_return\":%.17g,\"steps\":%llu,\"divergences\":%llu,"
+		printf("],\"mean\":%.17g,\"steps\":%llu,\"divergences\":%llu,"
 		       "\"q_mismatches\":%llu,\"seconds\":%.6f,\"steps_per_s\":%.3f,"
-		       "\"rtt_us\":{\"p50\":%.1f,\"p99\":%.1f},\"bytes_per_step\":%u,"
+		       "\"rtt_p50_us\":%.1f,\"rtt_p99_us\":%.1f,\"bytes_per_step\":%u,"
 		       "\"request_bytes\":%u,\"response_bytes\":%u,\"cycles_mean\":%.2f,"
 		       "\"clk_hz\":%u,\"baud\":%u,\"link_bound_steps_per_s\":%.3f,"
 		       "\"ratio_to_bound\":%.4f,\"retransmits\":%llu,\"device_crc_errors\":%u,"

@@ -5,11 +5,13 @@
 # code `sparq eval` runs) and the golden actions inside `sparq hil`.
 #
 # Environment: SPARQ, SPARQD (the programs under test), HIL_BIN (sq-emu,
-# mkmodel, evalref), SPARQ_SIM (optional), EPISODES (default 20).
+# mkmodel, evalref), SPARQ_SIM (optional), R1 (a fixed-point R1 model for the
+# board-level runs; default: a random model of R1's shape), EPISODES (20).
 set -u
 : "${SPARQ:?}" "${SPARQD:?}" "${HIL_BIN:?}"
 SPARQ_SIM=${SPARQ_SIM:-}
 EPISODES=${EPISODES:-20}
+R1=${R1:-}
 work=$(mktemp -d /tmp/sq-hilcli-XXXXXX)
 pids=()
 cleanup() {
@@ -132,15 +134,18 @@ if [ -z "$SPARQ_SIM" ] || [ ! -x "$SPARQ_SIM" ]; then
 	skip hil_board_model_vanishes "sparq-sim not built"
 	exit 0
 fi
-"$SPARQ_SIM" --model "$work/a.sqm" "$work/board.sock" > "$work/sim.log" 2>&1 & pids+=($!)
+[ -n "$R1" ] && [ -f "$R1" ] || R1=$work/a.sqm
+"$HIL_BIN/evalref" "$R1" CartPole-v1 "$EPISODES" 7 > "$work/ref_r1.txt" ||
+	fail hil_setup "evalref $R1"
+"$SPARQ_SIM" --model "$R1" "$work/board.sock" > "$work/sim.log" 2>&1 & pids+=($!)
 wait_for "$work/board.sock"
 # a Verilator model runs far slower than a board: a generous timeout
 start_sparqd "sim:$work/board.sock" "$work/sparqd3.sock" "$work/sparqd3.log" 3000
-if "$SPARQ" hil "$work/a.sqm" --env CartPole-v1 --episodes "$EPISODES" --seed 7 \
+if "$SPARQ" hil "$R1" --env CartPole-v1 --episodes "$EPISODES" --seed 7 \
 	--device "sparqd:$work/sparqd3.sock" --timeout 2000 --json > "$work/b1.json" 2> "$work/b1.err" &&
 	[ "$(json_field "$work/b1.json" divergences)" = 0 ] &&
-	json_returns "$work/b1.json" | cmp -s - "$work/ref_a.txt" && ! grep -q warning "$work/b1.err"; then
-	pass "hil_sparqd_board_model_${EPISODES}_episodes"
+	json_returns "$work/b1.json" | cmp -s - "$work/ref_r1.txt" && ! grep -q warning "$work/b1.err"; then
+	pass "hil_sparqd_board_model_${EPISODES}_episodes ($(basename "$R1"), $(json_field "$work/b1.json" steps) steps, mean $(json_field "$work/b1.json" mean))"
 	cp "$work/b1.json" "${HIL_RESULT:-/dev/null}" 2>/dev/null
 else
 	fail "hil_sparqd_board_model_${EPISODES}_episodes" "$(head -c 300 "$work/b1.err")"
