@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# tests/cosim/run.sh BUILD - suite test-cosim: the random models of
+# tests/cosim/models.txt through `sparq cosim` (RTL vs golden, every Q-value,
+# the action and every hidden round result, random gaps and backpressure),
+# grouped by lane count so each configuration is built once; then the two
+# injected faults must be reported as mismatches.
+# Prints one PASS:/FAIL: line per check; exits nonzero on any failure.
+set -u
+build=${1:-build}
+here=$(dirname "$0")
+sparq=$build/bin/sparq
+out=$build/tests/cosim
+vectors=${COSIM_TEST_VECTORS:-2000}
+mkdir -p "$out"
+rc=0
+
+# 1. models
+lanes_used=""
+n=0
+while read -r lanes layers sp wb ab seed; do
+	case "$lanes" in ''|\#*) continue ;; esac
+	n=$((n + 1))
+	m=$out/m$n-p$lanes.sqm
+	if ! "$sparq" random --layers "$layers" --sparsity "$sp" --wbits "$wb" --abits "$ab" \
+	     --lanes "$lanes" --seed "$seed" -o "$m" >"$out/m$n.gen.log" 2>&1; then
+		echo "FAIL: cosim model $n ($layers): sparq random failed: $(tail -1 "$out/m$n.gen.log")"
+		rc=1
+		continue
+	fi
+	echo "$n $lanes $layers $sp $wb $ab" >>"$out/list.tmp"
+	case " $lanes_used " in *" $lanes "*) ;; *) lanes_used="$lanes_used $lanes" ;; esac
+done <"$here/models.txt"
+mv "$out/list.tmp" "$out/list"
+
+# 2. one harness per lane count, two builds at a time (make is a no-op when
+#    a build is up to date)
+build_cfg() {
+	make --no-print-directory -s BUILD="$build" JOBS=1 cosim-build CS_P="$1" \
+		>"$out/build-p$1.log" 2>&1
+}
+pids=()
+for p in $lanes_used; do
+	build_cfg "$p" &
+	pids+=($!)
+	if [ ${#pids[@]} -ge 2 ]; then
+		wait "${pids[0]}"
+		pids=("${pids[@]:1}")
+	fi
+done
+wait
+
+# 3. every model, bit-exact
+while read -r i lanes layers sp wb ab; do
+	m=$out/m$i-p$lanes.sqm
+	if "$sparq" cosim "$m" --lanes "$lanes" --vectors "$vectors" --seed "$i" \
+	     >"$out/m$i.log" 2>&1; then
+		echo "PASS: cosim P=$lanes $layers sparsity $sp W $wb A $ab ($(sed -n 's/.*: \([0-9]* vectors, 0 mismatches\).*/\1/p' "$out/m$i.log"))"
+	else
+		echo "FAIL: cosim P=$lanes $layers sparsity $sp W $wb A $ab"
+		sed 's/^/    /' "$out/m$i.log" | head -12
+		rc=1
+	fi
+done <"$out/list"
+
+# 4. injected faults must be caught: nonzero exit and a mismatch line
+fault_model=$(awk '$2 == 8 { print $1; exit }' "$out/list")
+fm=$out/m$fault_model-p8.sqm
+for fault in weight round; do
+	if [ -z "$fault_model" ]; then
+		echo "FAIL: cosim reports injected $fault fault (no P=8 model)"; rc=1; continue
+	fi
+	"$sparq" cosim "$fm" --lanes 8 --vectors 300 --inject "$fault" >"$out/inject-$fault.log" 2>&1
+	frc=$?
+	if [ "$frc" -ne 0 ] && grep -q 'mismatch: vector [0-9]* layer [0-9]*' "$out/inject-$fault.log" &&
+	   grep -q 'waveform of vector' "$out/inject-$fault.log"; then
+		echo "PASS: cosim reports injected $fault fault ($(grep -m1 'mismatch:' "$out/inject-$fault.log" | sed 's/^sparq cosim: //'))"
+	else
+		echo "FAIL: cosim reports injected $fault fault (exit $frc)"
+		sed 's/^/    /' "$out/inject-$fault.log" | head -5
+		rc=1
+	fi
+done
+
+# 5. a model that does not fit the configuration is refused in one line
+"$sparq" random --layers 300,4 --sparsity 0 --seed 1 -o "$out/wide.sqm" >/dev/null 2>&1
+if ! "$sparq" cosim "$out/wide.sqm" --lanes 8 --vectors 1 >"$out/wide.log" 2>&1 &&
+   grep -q '^sparq cosim: .*does not fit configuration' "$out/wide.log"; then
+	echo "PASS: cosim refuses a model wider than MAXW"
+else
+	echo "FAIL: cosim refuses a model wider than MAXW"; sed 's/^/    /' "$out/wide.log" | head -3; rc=1
+fi
+exit $rc
