@@ -47,6 +47,10 @@ test-lint: | $(BUILD)/lint ## suite: lint, plus Yosys synth_ice40/synth_ecp5 of 
 	  then echo "PASS: yosys synth_$$arch sq_core P=8"; \
 	  else echo "FAIL: yosys synth_$$arch sq_core P=8 (see $(BUILD)/lint/synth-$$arch.log)"; rc=1; fi; \
 	done; \
+	if $(YOSYS) -q -p "read_verilog -formal rtl/sq_core.v; chparam -set P 3 -set MAXW 16 -set LG_WD 4 \
+	     -set LG_RD 3 sq_core; prep -top sq_core" >/dev/null 2>&1; \
+	then echo "PASS: yosys reads the FORMAL properties of sq_core"; \
+	else echo "FAIL: yosys reads the FORMAL properties of sq_core"; rc=1; fi; \
 	if $(YOSYS) -q -p "read_verilog rtl/sq_core.v; chparam -set P 17 sq_core; hierarchy -check -top sq_core" \
 	     >/dev/null 2>&1; then echo "FAIL: yosys rejects sq_core P=17"; rc=1; \
 	else echo "PASS: yosys rejects sq_core P=17"; fi; \

@@ -548,6 +548,41 @@ module sq_core #(
 			q2_v        <= 1'b0;
 		end
 	end
+
+`ifdef FORMAL
+	// First properties; the proofs (and the input assumptions of a full
+	// harness) are separate work. Reset is assumed in the first cycle.
+	reg f_past_valid = 1'b0;
+	always @(posedge i_clk)
+		f_past_valid <= 1'b1;
+	always @(*)
+		if (!f_past_valid)
+			assume(i_rst);
+	// the result stream holds valid and data while stalled
+	always @(posedge i_clk)
+		if (f_past_valid && !$past(i_rst) && $past(m_res_valid) && !$past(m_res_ready)) begin
+			assert(m_res_valid);
+			assert(m_res_data == $past(m_res_data));
+			assert(m_res_index == $past(m_res_index));
+			assert(m_res_action == $past(m_res_action));
+			assert(m_res_last == $past(m_res_last));
+		end
+	// the load port is open only while idle, and never with an observation
+	always @(*)
+		if (f_past_valid && s_ld_ready)
+			assert(state_reg == S_IDLE && !s_obs_valid);
+	// the controller stays in its seven states; results only in RES
+	always @(*)
+		if (f_past_valid) begin
+			assert(state_reg <= S_RES);
+			if (m_res_valid)
+				assert(state_reg == S_RES && o_busy);
+		end
+`endif
+`ifdef SQ_FORMAL_PROPS
+	// issue 7's property sets (tests/formal/, `make formal`)
+`include "sq_core_props.vh"
+`endif
 endmodule
 
 `default_nettype wire
