@@ -512,6 +512,21 @@ static int t_truncations(void)
 		CHECKF(ok, "section %u: %s", s, msg);
 	}
 	free(b);
+	/* a small file cut at every length, each in an exact-size buffer */
+	static const uint32_t d[3] = { 3, 4, 2 };
+	sq_model *m = sqt_random_model(8, SQM_FIXED | SQM_FLOAT, 2, d, 1);
+	sq_err e;
+	CHECK(m && sqm_write_buffer(m, &b, &n, &e) == SQ_OK);
+	sq_model_free(m);
+	for (size_t cut = 0; cut < n; cut++) {
+		c = malloc(cut ? cut : 1);
+		CHECK(c);
+		memcpy(c, b, cut);
+		int ok = expect_reject(c, cut, "truncated: ", msg, sizeof msg);
+		free(c);
+		CHECKF(ok, "cut at %zu of %zu: %s", cut, n, msg);
+	}
+	free(b);
 	return 0;
 }
 
