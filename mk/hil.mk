@@ -84,6 +84,11 @@ test-hil-cli: $(HIL_TOOLS) $(BUILD)/bin/sparq-san $(BUILD)/bin/sparqd-san $(BUIL
 	  SPARQ_SIM=$(BUILD)/bin/sparq-sim EPISODES=$(HIL_EPISODES) HIL_RESULT=$(BUILD)/hil/board.json \
 	  R1=$(HIL_R1) bash tests/hil/test_hil_cli.sh
 
+BENCH_TARGETS += bench-hil
+.PHONY: bench-hil
+bench-hil: $(BUILD)/bin/sparq $(BUILD)/bin/sparqd $(BUILD)/bin/sparq-sim $(HIL_R1) ## HIL figures: steps/s, RTT, bytes/step, link bound (docs/benchmarks.md)
+	$(Q)bash tests/hil/bench.sh $(BUILD)
+
 # The frame parser's fuzz target (tests/fuzz/fuzz_frame.c, built by mk/fuzz.mk)
 # needs only the link layer; its seeds are a few real frames.
 FUZZ_SOURCES_frame := host/link_frame.c host/link_proto.c
