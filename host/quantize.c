@@ -110,6 +110,27 @@ uint32_t sq_quant_float_acts(const sq_model *fm, const double *obs, double *cons
 	return best;
 }
 
+/* Q_k - mean_j Q_j folded into the plain output layer. */
+static void center_output(sq_model *fm)
+{
+	sq_flayer *f = &fm->f[fm->n_layers - 1];
+	uint32_t n = f->rows, in = f->in_dim;
+	for (uint32_t c = 0; c < in; c++) {
+		double mean = 0.0;
+		for (uint32_t k = 0; k < n; k++)
+			mean += f->w[(size_t)k * in + c];
+		mean /= n;
+		for (uint32_t k = 0; k < n; k++)
+			f->w[(size_t)k * in + c] = (float)((double)f->w[(size_t)k * in + c] - mean);
+	}
+	double bm = 0.0;
+	for (uint32_t k = 0; k < n; k++)
+		bm += f->b[k];
+	bm /= n;
+	for (uint32_t k = 0; k < n; k++)
+		f->b[k] = (float)((double)f->b[k] - bm);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -211,6 +232,8 @@ int sq_quantize(const sq_model *src, const double *states, size_t n_states,
 	if (rc)
 		return rc;
 	uint32_t L = fm->n_layers;
+	if (o->center)
+		center_output(fm);
 	uint32_t flags = SQM_FIXED;
 	if (o->keep_float)
 		flags |= src->flags & (SQM_FLOAT | SQM_DUELING);
@@ -315,11 +338,21 @@ int sq_quantize(const sq_model *src, const double *states, size_t n_states,
 			for (uint32_t r = 0; r < rows; r++)
 				fwr[r] = common;
 		} else {
+			/* only outputs the next layer reads set the range: a unit
+			 * whose outgoing weights are all zero (pruned) may
+			 * saturate freely */
+			const sq_flayer *nx = &fm->f[l + 1];
+			bool live[SQ_MAX_DIM];
+			for (uint32_t r = 0; r < rows; r++) {
+				live[r] = false;
+				for (uint32_t k = 0; k < nx->rows && !live[r]; k++)
+					live[r] = nx->w[(size_t)k * nx->in_dim + r] != 0.0f;
+			}
 			for (size_t s = 0; s < n_states; s++) {
 				const double *a = lay[l] + s * rows;
 				double mx = 0.0;
 				for (uint32_t r = 0; r < rows; r++)
-					if (a[r] > mx)
+					if (live[r] && a[r] > mx)
 						mx = a[r];
 				col[s] = mx;
 			}

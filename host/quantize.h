@@ -35,9 +35,16 @@ typedef struct sq_quant_opts {
 	double act_pct;  /* percentile over states of each hidden layer's
 			  * largest activation that must fit */
 	bool keep_float; /* also carry the source's float payload (checkpoint) */
+	bool center;     /* subtract the mean over actions from the output layer
+			  * (W_k - mean_j W_j, b_k - mean_j b_j): the fixed
+			  * Q-values become Q_k - mean_j Q_j, every argmax is
+			  * unchanged, and the output weights spend their bits on
+			  * what tells the actions apart instead of the state
+			  * value all actions share */
 } sq_quant_opts;
 
-/* Every layer wbits/abits, percentiles 100 (max), keep_float true. */
+/* Every layer wbits/abits, percentiles 100 (max), keep_float true, center
+ * false. */
 void sq_quant_opts_init(sq_quant_opts *o, unsigned wbits, unsigned abits);
 
 /*
