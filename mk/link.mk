@@ -28,12 +28,12 @@ define verilate_sim
 	@mkdir -p $(dir $(1))obj
 	$(Q)$(VERILATOR) --cc --exe --build -j 2 -O2 -Wno-fatal $(if $(findstring standin,$(6)),$(STANDIN_WAIVE)) \
 	  --top-module sparq_top -Mdir $(dir $(1))obj -y $(2) -y rtl \
-	  -GCLK_HZ=$(3) -GBAUD=$(4) -GP=$(5) \
+	  -GCLK_HZ=$(3) -GBAUD=$(4) -GP=$(5) $(if $(findstring standin,$(6)),-GWD_LG=16) \
 	  -CFLAGS "-O2 -I$(abspath host) -DSIM_CLK_HZ=$(3) -DSIM_BAUD=$(4) -DSIM_P=$(5) -DSIM_CORE='\"$(6)\"'" \
 	  -LDFLAGS "-lm" -o sparq-sim \
 	  rtl/sparq_top.v $(abspath $(SIM_SRC)) $(abspath $(LIBSPARQ)) >$(dir $(1))build.log 2>&1 || \
 	  { tail -30 $(dir $(1))build.log; exit 1; }
-	$(Q)cp $(dir $(1))obj/sparq-sim $(1)
+	$(Q)cp $(dir $(1))obj/sparq-sim $(1).tmp && mv -f $(1).tmp $(1)
 endef
 
 .PHONY: sparq-sim test-link-lint test-link-rtl test-link-sim test-link-synth
@@ -47,7 +47,7 @@ $(STANDIN_SIM): $(LINK_RTL) tests/link/standin/sq_core.v $(SIM_SRC) $(LIBSPARQ)
 
 $(BUILD)/bin/sparq-sim: $(BUILD)/sim/board/p8-12000000-1000000/sparq-sim
 	@mkdir -p $(dir $@)
-	$(Q)cp $< $@
+	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
 
 sparq-sim: $(SPARQ_SIM) $(BUILD)/bin/sparq-sim ## board-level Verilator model (SIM_CLK_HZ, SIM_BAUD, SIM_P)
 

@@ -15,6 +15,8 @@
 //                  ("" leaves the memories empty for a model sent by LOAD)
 //   INIT_MODEL_ID, INIT_IN_DIM, INIT_OUT_DIM  what INFO reports for it
 //   STATW          bits of the STATS event counters, 8..32 (16 saves area)
+//   WD_LG          log2 of the cycles the link waits for the core before it
+//                  resets it (sq_dispatch)
 // Outputs: o_led[0] heartbeat (about 1 Hz), o_led[1] link activity; active
 // high (boards with active-low LEDs invert).
 // Reset: i_rst (synchronous, active high) or the power-on reset of 16 clocks.
@@ -37,7 +39,8 @@ module sparq_top #(
 	parameter [31:0]  INIT_MODEL_ID = 32'h0,
 	parameter integer INIT_IN_DIM   = 4,
 	parameter integer INIT_OUT_DIM  = 2,
-	parameter integer STATW         = 32
+	parameter integer STATW         = 32,
+	parameter integer WD_LG         = 24
 ) (
 	input  wire       i_clk,
 	input  wire       i_rst,
@@ -116,7 +119,8 @@ module sparq_top #(
 		.P(P), .AW(AW), .WW(WW), .ACCW(ACCW), .MAXW(MAXW), .MAXL(MAXL),
 		.LG_WD(LG_WD), .LG_RD(LG_RD), .CLK_HZ(CLK_HZ), .BAUD(BAUD),
 		.BUILD_ID(BUILD_ID), .INIT_MODEL_ID(INIT_MODEL_ID),
-		.INIT_IN_DIM(INIT_IN_DIM), .INIT_OUT_DIM(INIT_OUT_DIM), .STATW(STATW)
+		.INIT_IN_DIM(INIT_IN_DIM), .INIT_OUT_DIM(INIT_OUT_DIM), .STATW(STATW),
+		.WD_LG(WD_LG)
 	) u_dispatch (
 		.i_clk(i_clk), .i_rst(rst),
 		.i_frm_valid(frm_valid), .i_frm_type(frm_type), .i_frm_seq(frm_seq),

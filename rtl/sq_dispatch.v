@@ -20,7 +20,15 @@
 // configuration (COMMIT replaces them). out_dim is limited to 126 so that an
 // INFER response fits 512 payload bytes. STATW: bits of the five STATS event
 // counters, 8..32 (reported zero-extended; they wrap): 16 saves about 80 LUTs
-// and 80 carries on iCE40.
+// and 80 carries on iCE40. WD_LG: the watchdog, log2 of the cycles the
+// dispatcher waits for the core (an observation, result or load beat), 8..30.
+//
+// The core never makes the device hang and never makes it send a wrong answer
+// with a good CRC: when the watchdog fires the core is reset and the request
+// is answered ERROR busy, or, once its response has begun, the response is cut
+// short so that the host drops it (its length disagrees). A result stream that
+// ends before out_dim beats, or whose action is not below out_dim, is cut
+// short the same way (and the core reset).
 module sq_dispatch #(
 	parameter integer P             = 8,
 	parameter integer AW            = 8,
@@ -36,7 +44,8 @@ module sq_dispatch #(
 	parameter [31:0]  INIT_MODEL_ID = 32'h0,
 	parameter integer INIT_IN_DIM   = 4,
 	parameter integer INIT_OUT_DIM  = 2,
-	parameter integer STATW         = 32
+	parameter integer STATW         = 32,
+	parameter integer WD_LG         = 24
 ) (
 	input  wire                       i_clk,
 	input  wire                       i_rst,
@@ -105,7 +114,7 @@ module sq_dispatch #(
 	generate
 		if (P < 1 || P > 16 || AW < 2 || AW > 16 || ACCW < 8 || ACCW > 48 ||
 		    MAXW < 1 || MAXW > 4096 || MAXL < 1 || MAXL > 255 ||
-		    STATW < 8 || STATW > 32) begin : g_bad_cfg
+		    STATW < 8 || STATW > 32 || WD_LG < 8 || WD_LG > 30) begin : g_bad_cfg
 			// Elaboration fails: a configuration parameter is out of range.
 			sq_dispatch_bad_configuration u_bad ();
 		end
@@ -146,6 +155,19 @@ module sq_dispatch #(
 	reg [31:0] cycles_reg;
 	reg [1:0]  qb_reg;          // byte of the current Q-value
 	reg        res_done_reg;    // the core's last beat has been taken
+	reg        res_bad_reg;     // the core's action is not below out_dim
+
+	// ---- watchdog: cycles spent waiting on the core ---------------------------
+	reg  [WD_LG:0] wd_reg;
+	wire wd_fire = wd_reg[WD_LG];
+	wire core_wait = state_reg == S_OBS_BEAT || state_reg == S_RES_WAIT ||
+			 state_reg == S_LD_WAIT || state_reg == S_DRAIN ||
+			 (state_reg == S_TX && !byte_ok);
+	always @(posedge i_clk)
+		if (i_rst || !core_wait || wd_fire)
+			wd_reg <= {(WD_LG + 1){1'b0}};
+		else
+			wd_reg <= wd_reg + 1'b1;
 
 	assign o_buf_raddr = rd_idx_reg;
 	assign m_ld_data   = sh_reg;
@@ -207,6 +229,8 @@ module sq_dispatch #(
 	// the byte can go now (a Q-value byte needs its beat)
 	wire q_phase   = rsp_kind_reg == K_INFER && tx_idx_reg >= 10'd10;
 	wire byte_ok   = !q_phase || res_done_reg || (s_res_valid && !s_res_ready);
+	// cut the response short: the core ended early, is stuck, or disagrees
+	wire tx_cut    = q_phase && (res_done_reg || wd_fire || res_bad_reg);
 	wire tx_final  = tx_idx_reg == rsp_len_reg + 10'd3;
 
 	// ---- the observation feature just read ------------------------------------
@@ -438,19 +462,28 @@ module sq_dispatch #(
 				c_infer       <= c_infer + 1'b1;
 				qb_reg        <= 2'd0;
 				res_done_reg  <= 1'b0;
+				res_bad_reg   <= {{(16 - DIMW){1'b0}}, s_res_action} >= out_dim_reg;
 				respond(K_INFER, {out_dim_reg[7:0], 2'b00} + 10'd6, 8'd0);
 			end
 
 		// stream the response body, one byte whenever the output is empty
 		S_TX:
-			if (!m_body_valid && byte_ok) begin
+			if (!m_body_valid && tx_cut) begin
+				// one last byte, then the frame ends shorter than its len
+				m_body_valid <= 1'b1;
+				m_body_data  <= 8'd0;
+				m_body_last  <= 1'b1;
+				s_res_ready  <= 1'b0;
+				o_core_rst   <= 1'b1;    // out of step with the response
+				state_reg    <= S_IDLE;
+			end else if (!m_body_valid && byte_ok) begin
 				m_body_valid <= 1'b1;
 				m_body_data  <= body_byte;
 				m_body_last  <= tx_final;
 				tx_idx_reg   <= tx_idx_reg + 1'b1;
 				if (q_phase) begin
 					qb_reg <= qb_reg + 1'b1;
-					if (qb_reg == 2'd3 && !res_done_reg)
+					if (qb_reg == 2'd3)
 						s_res_ready <= 1'b1;
 				end
 				if (tx_final)
@@ -460,12 +493,26 @@ module sq_dispatch #(
 		S_DRAIN:
 			if (res_done_reg || (s_res_ready && s_res_valid && s_res_last))
 				state_reg <= S_IDLE;
-			else if (!s_res_ready)
+			else if (wd_fire) begin
+				s_res_ready <= 1'b0;
+				o_core_rst  <= 1'b1;
+				state_reg   <= S_IDLE;
+			end else if (!s_res_ready)
 				s_res_ready <= 1'b1;
 
 		default:
 			state_reg <= S_IDLE;
 		endcase
+
+		// the core is stuck before the response began: reset it, answer busy
+		if (wd_fire && (state_reg == S_OBS_BEAT || state_reg == S_RES_WAIT ||
+				state_reg == S_LD_WAIT)) begin
+			m_obs_valid   <= 1'b0;
+			m_ld_valid    <= 1'b0;
+			o_core_rst    <= 1'b1;
+			o_frm_release <= state_reg != S_RES_WAIT;   // still held in the others
+			respond(K_ERROR, 10'd2, E_BUSY);
+		end
 
 		// receiver events
 		if (i_ev_ok)      c_ok      <= c_ok + 1'b1;

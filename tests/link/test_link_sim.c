@@ -544,6 +544,85 @@ static int t_busy(void)
 	return 0;
 }
 
+static int commit(sim *s, uint32_t in_dim, uint32_t out_dim)
+{
+	sq_frame req;
+	sq_link_commit c = {0x12345678u, (uint16_t)in_dim, (uint16_t)out_dim};
+	req.type = SQ_LINK_COMMIT;
+	sq_link_commit_encode(&req, &c);
+	if (expect_status(s, &req) != 0)
+		return -1;
+	g_in = in_dim;
+	g_out = out_dim;
+	return 0;
+}
+
+/* A core that disagrees with the committed shape (the stand-in takes its shape
+ * from lt[0]: 2 words in, 3 out) never hangs the link and never yields a wrong
+ * answer with a good CRC. The stand-in build has a 2^16-cycle watchdog. */
+static int t_watchdog(void)
+{
+	sq_frame req, rsp;
+	int32_t a[64] = {0};
+	sq_rng r;
+	int n = 0;
+	uint8_t c, t;
+	if (!g_up)
+		return TL_SKIP;
+	/* one beat sent, the core waits for two: the watchdog answers busy */
+	CHECK(commit(&g_sim, 4, 3) == 0);
+	req.type = SQ_LINK_INFER;
+	CHECK(sq_link_infer_req_encode(&req, a, 4, 8) == 0);
+	CHECK(xfer(&g_sim, &req, &rsp) == 0);
+	CHECK(rsp.type == SQ_LINK_ERROR && sq_link_error_decode(&rsp, &c, &t) == 0);
+	CHECK(c == SQ_DEV_E_BUSY && t == SQ_LINK_INFER);
+	/* the core gives 3 results, the response promises 4: cut short, dropped */
+	CHECK(commit(&g_sim, 12, 4) == 0);
+	req.type = SQ_LINK_INFER;
+	CHECK(sq_link_infer_req_encode(&req, a, 12, 8) == 0);
+	req.seq = 0x66;
+	CHECK(send_frame(&g_sim, &req) == 0);
+	CHECK(recv_frame(&g_sim, &rsp, 0.3) == 0);
+	CHECK(g_sim.ps.framing_errors >= 1);
+	/* the core gives 3, the response takes 2: the right answer (the third
+	 * beat drained) when the action is 0 or 1, else no answer at all */
+	CHECK(commit(&g_sim, 12, 2) == 0);
+	sq_rng_seed(&r, 14);
+	int right = 0, cut = 0;
+	for (int i = 0; i < 12; i++) {
+		int32_t q3[3], q[2];
+		uint16_t act;
+		uint32_t cyc;
+		random_acts(&r, a, g_in);
+		if (i % 2)   /* q[2] - q[1] = sum(a) + 1000 here: make action 0 likely */
+			for (uint32_t k = 0; k < g_in; k++)
+				a[k] = -90 - (a[k] & 31);
+		uint32_t ae = standin_infer(g_bias, a, 12, 3, q3);
+		req.type = SQ_LINK_INFER;
+		CHECK(sq_link_infer_req_encode(&req, a, 12, 8) == 0);
+		req.seq = g_sim.seq++;
+		CHECK(send_frame(&g_sim, &req) == 0);
+		int got = recv_frame(&g_sim, &rsp, 0.3);
+		if (ae < 2) {
+			CHECK(got == 1 && rsp.seq == req.seq);
+			CHECK(sq_link_infer_resp_decode(&rsp, 2, &act, &cyc, q) == 0);
+			CHECK(act == ae && q[0] == q3[0] && q[1] == q3[1]);
+			right++;
+		} else {
+			CHECK(got == 0);
+			cut++;
+		}
+	}
+	CHECKF(right > 0 && cut > 0, "right %d cut %d", right, cut);
+	/* and the agreeing shape works again */
+	CHECK(commit(&g_sim, 12, 3) == 0);
+	for (int i = 0; i < 5; i++) {
+		random_acts(&r, a, g_in);
+		CHECK(infer_check(&g_sim, a, &n) == 0);
+	}
+	return 0;
+}
+
 static int t_stop_standin(void)
 {
 	if (!g_up)
@@ -746,6 +825,7 @@ int main(int argc, char **argv)
 	RUN(t_resync);
 	RUN(t_bad_crc_load);
 	RUN(t_busy);
+	RUN(t_watchdog);
 	RUN(t_stop_standin);
 	RUN(t_faults);
 	RUN(t_vanish);
