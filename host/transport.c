@@ -47,7 +47,7 @@ int sq_transport_open(const char *spec, sq_transport **out, sq_err *err)
 		if (&sq_transport_usb_ops == NULL)
 			return sq_fail(err, SQ_LINK_E_NODEV,
 				       "device '%s': the usb transport is not built into this "
-				       "program (run sparqd --device %s and use sparqd:SOCKET)",
+				       "program (use sparq-usb, or run sparqd --device %s and use sparqd:SOCKET)",
 				       spec, spec);
 		ops = &sq_transport_usb_ops;
 	} else

@@ -23,7 +23,15 @@ $(BUILD)/bin/sparqd-san: $(SPARQD_SOBJS) $(BUILD)/lib/libsparq-san.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $(SPARQD_SOBJS) $(BUILD)/lib/libsparq-san.a $(HIL_USB_LIBS) $(LDLIBS)
 
-all: $(BUILD)/bin/sparqd
+# sparq-usb: the sparq CLI with the usb: transport linked in (sparq hil/load
+# --device usb:... without a daemon).
+HIL_CLI_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(sort $(wildcard host/cli/*.c)))
+$(BUILD)/bin/sparq-usb: $(HIL_CLI_OBJS) $(BUILD)/obj/host/daemon/transport_usb.o $(BUILD)/lib/libsparq.a
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(HIL_USB_LIBS) $(LDLIBS)
+
+all: $(BUILD)/bin/sparqd $(BUILD)/bin/sparq-usb
 
 # Test tools: plain -O2 (they are the reference side, not under test).
 $(HIL_BIN)/sq-emu $(HIL_BIN)/mkmodel $(HIL_BIN)/evalref: $(HIL_BIN)/%: tests/hil/%.c $(BUILD)/lib/libsparq.a

@@ -26,7 +26,7 @@ static const char usage_text[] =
 	"\n"
 	"  --device SPEC    sim:/path.sock (board-level model), tty:/dev/ttyUSB0[@BAUD],\n"
 	"                   sparqd:/path.sock (through the daemon), usb:VID:PID[:SERIAL]\n"
-	"                   (usb: only through sparqd, or in a sparq built with libusb)\n"
+	"                   (usb: through sparqd, or with sparq-usb, which links libusb)\n"
 	"  --env NAME       CartPole-v1, Acrobot-v1, MountainCar-v0\n"
 	"  --episodes N     episodes to run (1..100000)\n"
 	"  --seed S         episode seed, as `sparq eval --seed` (default 7)\n"

@@ -47,6 +47,13 @@ json_returns() { # file
 	sed -n 's/.*"returns":\[\([^]]*\)\].*/\1/p' "$1" | tr ',' '\n'
 }
 
+norm() { awk '{ printf "%.17g\n", $1 }'; }
+# `sparq eval`'s own returns, when this build has it: the same numbers as evalref
+eval_matches() { # model episodes seed hil.json
+	"$SPARQ" eval "$1" --episodes "$2" --seed "$3" --json > "$work/eval.json" 2>/dev/null || return 0
+	cmp -s <(json_returns "$work/eval.json" | norm) <(json_returns "$4" | norm)
+}
+
 "$HIL_BIN/mkmodel" "$work/a.sqm" 11 && "$HIL_BIN/mkmodel" "$work/b.sqm" 12 || {
 	fail hil_setup "mkmodel"; exit 1; }
 "$HIL_BIN/evalref" "$work/a.sqm" CartPole-v1 "$EPISODES" 7 > "$work/ref_a.txt" &&
@@ -62,7 +69,8 @@ if "$SPARQ" hil "$work/a.sqm" --env CartPole-v1 --episodes "$EPISODES" --seed 7 
 	--device "sparqd:$work/sparqd.sock" --json --log "$work/eps.jsonl" > "$work/h1.json" 2> "$work/h1.err" &&
 	[ "$(json_field "$work/h1.json" divergences)" = 0 ] &&
 	json_returns "$work/h1.json" | cmp -s - "$work/ref_a.txt" &&
-	[ "$(wc -l < "$work/eps.jsonl")" = "$EPISODES" ] && ! grep -q warning "$work/h1.err"; then
+	[ "$(wc -l < "$work/eps.jsonl")" = "$EPISODES" ] && ! grep -q warning "$work/h1.err" &&
+	eval_matches "$work/a.sqm" "$EPISODES" 7 "$work/h1.json"; then
 	pass "hil_sparqd_emu_${EPISODES}_episodes"
 else
 	fail "hil_sparqd_emu_${EPISODES}_episodes" "$(head -c 300 "$work/h1.err")"
@@ -144,7 +152,8 @@ start_sparqd "sim:$work/board.sock" "$work/sparqd3.sock" "$work/sparqd3.log" 300
 if "$SPARQ" hil "$R1" --env CartPole-v1 --episodes "$EPISODES" --seed 7 \
 	--device "sparqd:$work/sparqd3.sock" --timeout 2000 --json > "$work/b1.json" 2> "$work/b1.err" &&
 	[ "$(json_field "$work/b1.json" divergences)" = 0 ] &&
-	json_returns "$work/b1.json" | cmp -s - "$work/ref_r1.txt" && ! grep -q warning "$work/b1.err"; then
+	json_returns "$work/b1.json" | cmp -s - "$work/ref_r1.txt" && ! grep -q warning "$work/b1.err" &&
+	eval_matches "$R1" "$EPISODES" 7 "$work/b1.json"; then
 	pass "hil_sparqd_board_model_${EPISODES}_episodes ($(basename "$R1"), $(json_field "$work/b1.json" steps) steps, mean $(json_field "$work/b1.json" mean))"
 	cp "$work/b1.json" "${HIL_RESULT:-/dev/null}" 2>/dev/null
 else
