@@ -7,6 +7,7 @@
 
 #include "link_proto.h"
 #include "rng.h"
+#include "sparqd_msg.h"
 #include "testlib.h"
 
 static int t_info_layout(void)
@@ -121,10 +122,35 @@ static int t_load_commit_stats(void)
 	return 0;
 }
 
+/* sparqd's STATUS answer: 66 bytes, layout of docs/protocol.md. */
+static int t_sparqd_state(void)
+{
+	sq_sparqd_state a = {.device_up = 1, .clients = 3, .requests = 0x01020304,
+			     .device_requests = 5, .losses = 6, .reconnects = 7,
+			     .retransmits = 8, .timeouts = 9, .crc_errors = 10}, b;
+	uint8_t p[SQ_SPARQD_STATUS_LEN], h[4];
+	CHECK(SQ_SPARQD_STATUS_LEN == 66);
+	for (int i = 0; i < 34; i++)
+		a.info[i] = (uint8_t)(i + 1);
+	sq_sparqd_state_encode(p, &a);
+	CHECK(p[0] == 1 && p[1] == 0 && p[2] == 3 && p[3] == 0);
+	CHECK(p[4] == 0x04 && p[7] == 0x01 && p[28] == 10 && p[32] == 1 && p[65] == 34);
+	sq_sparqd_state_decode(p, &b);
+	CHECK(b.device_up == 1 && b.clients == 3 && b.requests == 0x01020304);
+	CHECK(b.losses == 6 && b.reconnects == 7 && b.retransmits == 8 && b.timeouts == 9 &&
+	      b.crc_errors == 10 && memcmp(a.info, b.info, 34) == 0);
+	sq_sparqd_hdr(h, 0xC0, 2, 0x0102);
+	CHECK(h[0] == 0xC0 && h[1] == 2 && h[2] == 0x02 && h[3] == 0x01);
+	CHECK(strcmp(sq_sparqd_strstatus(SQ_SPARQD_NO_DEVICE), "unknown status") != 0);
+	CHECK(strcmp(sq_link_strerror(SQ_LINK_E_GONE), "device gone") == 0);
+	return 0;
+}
+
 int main(void)
 {
 	RUN(t_info_layout);
 	RUN(t_infer_roundtrip);
 	RUN(t_load_commit_stats);
+	RUN(t_sparqd_state);
 	return tl_done();
 }
