@@ -29,6 +29,7 @@
 #define TAYLOR_STATES 2048  /* states used for Taylor scores */
 #define TAYLOR_BATCH 32
 #define MAX_GRAD_NORM 10.0f /* distillation / QAT gradient clipping */
+#define EQUALIZE_MAX_LOG2 8 /* largest equalization factor 2^8 */
 
 struct sq_compressor {
 	sq_compress_opts o;
@@ -75,6 +76,7 @@ void sq_compress_opts_init(sq_compress_opts *o)
 	o->center = true;
 	o->act_penalty = 0.0;
 	o->reinit = true;
+	o->equalize = true;
 }
 
 static void say(const sq_compressor *c, const char *fmt, ...)
@@ -835,6 +837,28 @@ static int run_qat(sq_compressor *c, sq_mlp *net, unsigned wbits, unsigned abits
 	return rc;
 }
 
+/* Power-of-two cross-layer equalization of net (quantize.h), calibrated on
+ * the buffer: the same function, one activation range per layer fits all. */
+static int equalize(sq_compressor *c, sq_mlp *net, sq_err *err)
+{
+	sq_model *fm = NULL;
+	double *st = malloc(c->n * c->obs_dim * sizeof *st);
+	int rc = st ? sq_mlp_to_model(net, &fm, err)
+		    : sq_fail(err, SQ_E_NOMEM, "equalize: out of memory");
+	if (!rc) {
+		for (size_t i = 0; i < c->n * c->obs_dim; i++)
+			st[i] = c->x[i];
+		uint32_t k = sq_quant_equalize(fm, st, c->n, EQUALIZE_MAX_LOG2);
+		sq_mlp_free(net);
+		rc = sq_mlp_from_model(fm, net, err);
+		if (!rc)
+			say(c, "  equalized %u hidden units", k);
+	}
+	sq_model_free(fm);
+	free(st);
+	return rc;
+}
+
 int sq_compressor_quantize(sq_compressor *c, unsigned wbits, unsigned abits,
 			   sq_model **out, sq_err *err)
 {
@@ -847,13 +871,22 @@ int sq_compressor_quantize(sq_compressor *c, unsigned wbits, unsigned abits,
 	if (rc)
 		return rc;
 	sq_mlp_copy(&net, &c->student);
-	if (c->o.qat && c->o.qat_steps)
+	if (c->o.equalize)
+		rc = equalize(c, &net, err);
+	if (!rc && c->o.qat && c->o.qat_steps)
 		rc = run_qat(c, &net, wbits, abits, err);
 	if (!rc)
 		rc = quantize_net(c, &net, wbits, abits, out, err);
-	for (uint32_t i = 0; !rc && i < c->teacher_model->n_meta; i++)
-		rc = sq_meta_set(*out, c->teacher_model->meta[i].key,
-				 c->teacher_model->meta[i].value, err);
+	for (uint32_t i = 0; !rc && i < c->teacher_model->n_meta; i++) {
+		/* figures measured on the input describe the reference */
+		const char *k = c->teacher_model->meta[i].key;
+		char key[SQ_MAX_KEY + 1];
+		if (!strncmp(k, "return_", 7) || !strcmp(k, "selection") || !strcmp(k, "agreement"))
+			snprintf(key, sizeof key, "reference_%s", k);
+		else
+			snprintf(key, sizeof key, "%s", k);
+		rc = sq_meta_set(*out, key, c->teacher_model->meta[i].value, err);
+	}
 	if (rc) {
 		sq_model_free(*out);
 		*out = NULL;
@@ -956,6 +989,7 @@ int sq_compress_run(const sq_model *in, const sq_env_spec *env, const sq_compres
 	kv_f(t, &n, "q_scale", c->kappa);
 	kv_f(t, &n, "value_weight", value_weight(c));
 	kv_f(t, &n, "act_penalty", o->act_penalty);
+	kv_s(t, &n, "equalize", o->equalize ? "1" : "0");
 	kv_f(t, &n, "distill_batch", o->batch);
 	kv_f(t, &n, "packed_bytes", (double)sz.packed_bytes);
 	kv_f(t, &n, "dense_bytes", (double)sz.dense_bytes);

@@ -53,6 +53,8 @@ typedef struct sq_compress_opts {
 	bool reinit;                /* distill into a freshly initialized student
 				     * instead of starting from the input's weights */
 	uint32_t init_steps;        /* reinit: dense distillation updates first */
+	bool equalize;              /* power-of-two cross-layer equalization of the
+				     * hidden units before quantization (quantize.h) */
 	bool center;                /* quantize with a centered output layer
 				     * (quantize.h): Q_k - mean_j Q_j */
 	/* optional progress lines (no trailing newline) */
@@ -62,6 +64,7 @@ typedef struct sq_compress_opts {
 
 /* Defaults: sparsity 0.9, 8/8 bits, magnitude, global, 3 rounds of 4000
  * distillation updates after 10000 on a fresh student, centered outputs,
+ * equalized hidden units,
  * no activation penalty, QAT off (1000 steps, anneal 0), 4096 calibration
  * states, 100 evaluation episodes, seed 1, batch 64, lr 1e-3. */
 void sq_compress_opts_init(sq_compress_opts *o);

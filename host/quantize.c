@@ -131,6 +131,56 @@ static void center_output(sq_model *fm)
 		f->b[k] = (float)((double)f->b[k] - bm);
 }
 
+uint32_t sq_quant_equalize(sq_model *fm, const double *states, size_t n_states, int max_log2)
+{
+	uint32_t scaled = 0, L = fm->n_layers;
+	double *range[SQ_MAX_LAYERS] = { 0 };
+	double *a[SQ_MAX_LAYERS] = { 0 };
+	if (!(fm->flags & SQM_FLOAT) || (fm->flags & SQM_DUELING) || L < 2)
+		return 0;
+	bool ok = true;
+	for (uint32_t l = 0; l < L; l++) {
+		range[l] = calloc(fm->dims[l + 1], sizeof(double));
+		a[l] = malloc(fm->dims[l + 1] * sizeof(double));
+		ok = ok && range[l] && a[l];
+	}
+	for (size_t s = 0; ok && s < n_states; s++) {
+		sq_quant_float_acts(fm, states + s * fm->dims[0], a);
+		for (uint32_t l = 0; l + 1 < L; l++)
+			for (uint32_t r = 0; r < fm->dims[l + 1]; r++)
+				if (a[l][r] > range[l][r])
+					range[l][r] = a[l][r];
+	}
+	/* layer by layer, in order: scaling layer l's units changes only layer
+	 * l+1's weights, not its activations */
+	for (uint32_t l = 0; ok && l + 1 < L; l++) {
+		sq_flayer *f = &fm->f[l], *nx = &fm->f[l + 1];
+		double top = 0;
+		for (uint32_t r = 0; r < fm->dims[l + 1]; r++)
+			top = fmax(top, range[l][r]);
+		for (uint32_t r = 0; r < fm->dims[l + 1]; r++) {
+			if (!(range[l][r] > 0) || !(top > 0))
+				continue;
+			int k = 0;
+			while (k < max_log2 && ldexp(range[l][r], k + 1) <= top)
+				k++;
+			if (!k)
+				continue;
+			for (uint32_t c = 0; c < f->in_dim; c++)
+				f->w[(size_t)r * f->in_dim + c] = ldexpf(f->w[(size_t)r * f->in_dim + c], k);
+			f->b[r] = ldexpf(f->b[r], k);
+			for (uint32_t j = 0; j < nx->rows; j++)
+				nx->w[(size_t)j * nx->in_dim + r] = ldexpf(nx->w[(size_t)j * nx->in_dim + r], -k);
+			scaled++;
+		}
+	}
+	for (uint32_t l = 0; l < L; l++) {
+		free(range[l]);
+		free(a[l]);
+	}
+	return scaled;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;

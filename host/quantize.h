@@ -64,6 +64,20 @@ int sq_quantize(const sq_model *fm, const double *states, size_t n_states,
 int sq_quant_fold_dueling(const sq_model *fm, sq_model **out, sq_err *err);
 
 /*
+ * Equalizes the hidden units of a plain float model (SQM_FLOAT, not dueling)
+ * in place: unit r of hidden layer l gets s_r = 2^k, the largest power of two
+ * with s_r * range_r <= the layer's largest range (k <= max_log2), where
+ * range_r is unit r's largest activation over the states; its incoming
+ * weights and bias are multiplied by s_r and its outgoing weights divided by
+ * it. ReLU is positively homogeneous and powers of two scale floats exactly,
+ * so the network's function is unchanged bit for bit (barring overflow), and
+ * one activation exponent per layer then fits every unit (Nagel et al. 2019,
+ * cross-layer equalization, with power-of-two factors). Zeros stay zero.
+ * Returns the number of units scaled.
+ */
+uint32_t sq_quant_equalize(sq_model *fm, const double *states, size_t n_states, int max_log2);
+
+/*
  * Float forward pass of a plain (non-dueling) float payload in double, keeping
  * every layer's output: acts[l] receives layer l's outputs (dims[l+1] values,
  * after ReLU for hidden layers). acts[l] may be NULL for layers not needed.

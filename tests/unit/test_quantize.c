@@ -315,6 +315,56 @@ static int t_input_exponents(void)
 	return 0;
 }
 
+/* Power-of-two equalization leaves the float function bit for bit the same,
+ * keeps zeros, and brings every live unit's range within 2x of its layer's
+ * largest (or scales it by the cap). */
+static int t_equalize(void)
+{
+	const uint32_t dims[] = { 4, 32, 24, 3 };
+	sq_model *fm = rand_float(3, dims, false, 0.5, 51), *eq = NULL;
+	double *st = rand_states(4, 400, 52);
+	static sq_golden_ws ws;
+	sq_err err;
+	CHECK(fm && st);
+	/* make some units quiet: their incoming weights small */
+	for (uint32_t r = 0; r < 32; r += 3)
+		for (uint32_t c = 0; c < 4; c++)
+			fm->f[0].w[r * 4 + c] *= 0.01f;
+	CHECK(sq_model_clone(fm, &eq, &err) == SQ_OK);
+	uint32_t k = sq_quant_equalize(eq, st, 400, 8);
+	CHECK(k > 0);
+	for (size_t s = 0; s < 400; s++) {
+		double a[3], b[3];
+		CHECK(sq_float_forward(fm, st + 4 * s, a, &ws) == sq_float_forward(eq, st + 4 * s, b, &ws));
+		for (int j = 0; j < 3; j++)
+			CHECKF(a[j] == b[j], "state %zu: Q %a vs %a", s, a[j], b[j]);
+	}
+	for (uint32_t l = 0; l < 3; l++)
+		for (size_t i = 0; i < (size_t)fm->f[l].rows * fm->f[l].in_dim; i++)
+			CHECK((fm->f[l].w[i] == 0.0f) == (eq->f[l].w[i] == 0.0f));
+	/* ranges after: within 2x of the top, or scaled by the cap 2^8 */
+	static double acts[SQ_MAX_LAYERS][SQ_MAX_DIM];
+	double rb[32] = { 0 }, ra[32] = { 0 };
+	for (size_t s = 0; s < 400; s++) {
+		ref_forward(fm, st + 4 * s, acts);
+		for (int r = 0; r < 32; r++)
+			rb[r] = fmax(rb[r], acts[0][r]);
+		ref_forward(eq, st + 4 * s, acts);
+		for (int r = 0; r < 32; r++)
+			ra[r] = fmax(ra[r], acts[0][r]);
+	}
+	double top = 0;
+	for (int r = 0; r < 32; r++)
+		top = fmax(top, ra[r]);
+	for (int r = 0; r < 32; r++)
+		CHECKF(rb[r] == 0 || ra[r] * 2 > top || ra[r] == ldexp(rb[r], 8),
+		       "unit %d: range %g -> %g, top %g", r, rb[r], ra[r], top);
+	sq_model_free(eq);
+	sq_model_free(fm);
+	free(st);
+	return 0;
+}
+
 /* The shipped R1 checkpoint (when present): plain post-training quantization
  * stays within the derived bound on the states its greedy policy visits.
  * (Its actions hinge on Q-value margins far below 8-bit resolution, so the
@@ -360,6 +410,7 @@ int main(void)
 	RUN(t_bound_low_bits);
 	RUN(t_dueling_fold);
 	RUN(t_input_exponents);
+	RUN(t_equalize);
 	RUN(t_checkpoint_agreement);
 	return tl_done();
 }
