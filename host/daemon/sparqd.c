@@ -285,8 +285,12 @@ static int listen_socket(const char *path, const char **why)
 		close(fd);
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(path, 0660) < 0 || listen(fd, 16) < 0) {
+	/* created 0660 from the start (no window with wider access), then made so
+	 * whatever the umask */
+	mode_t old_mask = umask(0117);
+	int r = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (r < 0 || chmod(path, 0660) < 0 || listen(fd, 16) < 0) {
 		*why = strerror(errno);
 		if (fd >= 0)
 			close(fd);
