@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# fit.sh MODEL_DIR OUT_DIR: sizes the core configuration for an exported model
+# (`sparq export --lanes P -o MODEL_DIR`) on the board of mk/fpga.mk, and stops
+# with one clear message when the model cannot fit, before any synthesis.
+#
+# Reads MODEL_DIR/{lt,rt,wm,pm}.hex (and config.vh for AW WW ACCW MAXW MAXL when
+# it defines them; else the core's defaults) and the environment: FPGA_FAMILY,
+# FPGA_BOARD, FPGA_RES_EBR, FPGA_RES_EBR_BITS, P, and optional LG_WD / LG_RD
+# overrides. With FIT_HW=file (patching), the configuration is that of an
+# existing build and only the new model's fit into it is checked.
+#
+# Writes OUT_DIR/hw.txt (KEY=value: the core parameters and memory geometry)
+# and OUT_DIR/real/{lt,rt,wm,pm}.hex: the images padded to the full memory
+# depths, in the form icebram/ecpbram compare against the random images.
+# Exit 0 fits, 1 does not fit (message on stderr), 2 bad input.
+set -euo pipefail
+md=$1; out=$2
+die() { echo "fit: $*" >&2; exit 2; }
+for f in lt rt wm pm; do [ -s "$md/$f.hex" ] || die "$md/$f.hex missing or empty (sparq export)"; done
+
+clog2() { local v=$1 n=0; while [ $(( 1 << n )) -lt "$v" ]; do n=$((n + 1)); done; echo $n; }
+max() { [ "$1" -gt "$2" ] && echo "$1" || echo "$2"; }
+cfgval() { # NAME DEFAULT: from config.vh (`define SQ_NAME v`, `define NAME v`, NAME = v)
+	local v=""
+	[ -f "$md/config.vh" ] && v=$(sed -nE "s/^[[:space:]]*\`define[[:space:]]+(SQ_)?$1[[:space:]]+([0-9]+).*/\2/p; s/.*[^A-Z_]$1[[:space:]]*=[[:space:]]*([0-9]+).*/\1/p" "$md/config.vh" | head -1)
+	echo "${v:-$2}"
+}
+
+if [ -n "${FIT_HW:-}" ]; then
+	# shellcheck disable=SC1090
+	. "$FIT_HW"
+else
+	AW=$(cfgval AW 8); WW=$(cfgval WW 8); ACCW=$(cfgval ACCW 32)
+	MAXW=$(cfgval MAXW 256); MAXL=$(cfgval MAXL 8)
+fi
+lines() { grep -c . "$1"; }
+N_LT=$(lines "$md/lt.hex"); N_RT=$(lines "$md/rt.hex"); N_WM=$(lines "$md/wm.hex")
+N_PM=$(lines "$md/pm.hex")
+[ "$N_RT" = "$N_PM" ] || die "rt.hex has $N_RT rounds but pm.hex $N_PM"
+
+AWD=$(( (MAXW + P - 1) / P )); ROWW=$(max 1 "$(clog2 "$AWD")"); SLOTW=$(max 1 "$(clog2 "$P")")
+EW=$((ROWW + SLOTW + WW)); PW=$((ACCW + 5)); DIMW=$(clog2 $((MAXW + 1)))
+RCW=$(clog2 $((AWD + 1))); LTW=$((1 + 5 + DIMW + 2 * RCW))
+minlg=8; [ "$FPGA_FAMILY" = ecp5 ] && minlg=9
+if [ -z "${FIT_HW:-}" ]; then
+	LG_WD=${LG_WD:-$(max $minlg "$(clog2 "$N_WM")")}
+	LG_RD=${LG_RD:-$(max $minlg "$(clog2 "$N_RT")")}
+fi
+WD=$((1 << LG_WD)); RD=$((1 << LG_RD))
+
+# EBR blocks for a W x D memory: the cheapest aspect ratio of the family.
+ebr() {
+	local w=$1 d=$2 best=1000000000 m bw bd n
+	if [ "$FPGA_FAMILY" = ice40 ]; then m="16:256 8:512 4:1024 2:2048"
+	else m="36:512 18:1024 9:2048 4:4096 2:8192 1:16384"; fi
+	for x in $m; do
+		bw=${x%%:*}; bd=${x#*:}
+		n=$(( ((w + bw - 1) / bw) * ((d + bd - 1) / bd) ))
+		[ "$n" -lt "$best" ] && best=$n
+	done
+	echo $best
+}
+E_WM=$(ebr $((P * EW)) $WD); E_PM=$(ebr $((P * PW)) $RD); E_RT=$(ebr "$DIMW" $RD)
+E_AM=$(( P * $(ebr $((P * AW)) $((2 * AWD))) )); E_QB=$(ebr $((P * ACCW)) $((1 << ROWW)))
+E_MODEL=$((E_WM + E_PM + E_RT)); E_ALL=$((E_MODEL + E_AM + E_QB))
+
+# The images must match the configuration: word width in hex digits, depths.
+hexw() { awk 'NF { print length($1); exit }' "$1"; }
+chk() { # name file width_bits depth_lines max_lines
+	local hw; hw=$(hexw "$2")
+	[ "$hw" -eq $(( ($3 + 3) / 4 )) ] || { echo "fit: $1 image words have $hw hex digits, the configuration needs $(( ($3 + 3) / 4 )) ($3 bits; P=$P MAXW=$MAXW WW=$WW ACCW=$ACCW): export with the same configuration" >&2; exit 1; }
+	[ "$4" -le "$5" ] || { echo "fit: $1 needs $4 words, the built memory holds $5" >&2; exit 1; }
+}
+chk "layer table" "$md/lt.hex" $LTW "$N_LT" "$MAXL"
+chk "round table" "$md/rt.hex" "$DIMW" "$N_RT" $RD
+chk "weight memory" "$md/wm.hex" $((P * EW)) "$N_WM" $WD
+chk "parameter memory" "$md/pm.hex" $((P * PW)) "$N_PM" $RD
+
+# Nonzero weights in the image (entries with w != 0), for the suggestions.
+NNZ=$(awk -v P="$P" -v EW="$EW" -v WW="$WW" '
+	BEGIN { for (i = 0; i < 16; i++) { h = sprintf("%x", i); b = "";
+		for (k = 3; k >= 0; k--) b = b int(i / 2^k) % 2; bits[h] = b; bits[toupper(h)] = b } }
+	NF { s = ""; for (i = 1; i <= length($1); i++) s = s bits[substr($1, i, 1)]
+	     L = length(s)
+	     for (p = 0; p < P; p++) { w = substr(s, L - p * EW - WW + 1, WW); if (w ~ /1/) n++ } }
+	END { print n + 0 }' "$md/wm.hex")
+
+# The model's memories (weights, row parameters, round table) are a hard
+# limit; the configuration's own (activation copies, Q buffer) may go to
+# flip-flops or LUT RAM, so only synthesis counts them (synth_check.sh).
+if [ -z "${FIT_HW:-}" ] && [ "$E_MODEL" -gt "$FPGA_RES_EBR" ]; then
+	short=$((E_MODEL - FPGA_RES_EBR))
+	# Weight words scale with the nonzeros: what would bring E_MODEL down to the budget?
+	budget=$((FPGA_RES_EBR - E_MODEL + E_WM))
+	fitwd=0; lg=$minlg
+	while [ $lg -le 16 ] && [ "$(ebr $((P * EW)) $((1 << lg)))" -le "$budget" ]; do fitwd=$((1 << lg)); lg=$((lg + 1)); done
+	sug=""
+	if [ "$fitwd" -gt 0 ] && [ "$NNZ" -gt 0 ]; then
+		# keep 10% headroom for the rounds' padding
+		nnz_fit=$(( NNZ * fitwd * 9 / (N_WM * 10) ))
+		sug="about $nnz_fit nonzero weights instead of $NNZ (a sparsity about $(( 100 - (100 - ${SPARSITY_PCT:-90}) * nnz_fit / NNZ ))% for a model now at ${SPARSITY_PCT:-90}%)"
+	fi
+	wfit=$WW
+	while [ $wfit -gt 2 ] && [ "$(ebr $((P * (EW - WW + wfit))) $WD)" -gt "$budget" ]; do wfit=$((wfit - 1)); done
+	[ "$(ebr $((P * (EW - WW + wfit))) $WD)" -le "$budget" ] && sug="${sug:+$sug, or }$wfit-bit weights (WW=$wfit)"
+	{
+	echo "fit: the model does not fit the $FPGA_BOARD: block RAM (EBR) short by $short of $FPGA_RES_EBR"
+	echo "fit:   the model needs $E_MODEL EBR: weights $E_WM ($N_WM words of $((P * EW)) bits, depth $WD), row parameters $E_PM, round table $E_RT (and the core up to $((E_AM + E_QB)) more: activations, $P lane copies, and Q buffer)"
+	echo "fit:   try ${sug:-fewer lanes (P) or a smaller model}; or a board with more block RAM (ulx3s-85f: 208 EBR)"
+	} >&2
+	exit 1
+fi
+
+mkdir -p "$out/real"
+pad() { # src dst width_bits depth: the image, then zero words up to depth
+	local hd=$(( ($3 + 3) / 4 ))
+	awk -v D="$4" -v HD="$hd" 'NF { print; n++ } END { z = sprintf("%0" HD "d", 0); for (; n < D; n++) print z }' "$1" > "$2.tmp"
+	mv "$2.tmp" "$2"
+}
+pad "$md/lt.hex" "$out/real/lt.hex" $LTW "$MAXL"
+pad "$md/rt.hex" "$out/real/rt.hex" "$DIMW" $RD
+pad "$md/wm.hex" "$out/real/wm.hex" $((P * EW)) $WD
+pad "$md/pm.hex" "$out/real/pm.hex" $((P * PW)) $RD
+
+if [ -z "${FIT_HW:-}" ]; then
+	# Memories synthesized from random images, to be swapped for the model's.
+	# icebram takes the word width from the hex digits, so on iCE40 only memories
+	# a whole number of hex digits wide qualify; the others are built from the
+	# model's own image and a patch must keep them unchanged.
+	PATCH_MEMS=""
+	for m in rt:$DIMW wm:$((P * EW)) pm:$((P * PW)); do
+		if [ "$FPGA_FAMILY" = ecp5 ] || [ $(( ${m#*:} % 4 )) -eq 0 ]; then PATCH_MEMS="$PATCH_MEMS ${m%%:*}"
+		else echo "fit: note: the ${m%%:*} memory is ${m#*:} bits wide, not a multiple of 4: icebram cannot patch it; it is built from the model's image" >&2; fi
+	done
+	PATCH_MEMS=${PATCH_MEMS# }
+	cat > "$out/hw.txt.tmp" <<EOT
+P=$P
+AW=$AW
+WW=$WW
+ACCW=$ACCW
+MAXW=$MAXW
+MAXL=$MAXL
+LG_WD=$LG_WD
+LG_RD=$LG_RD
+W_LT=$LTW
+W_RT=$DIMW
+W_WM=$((P * EW))
+W_PM=$((P * PW))
+EBR_EST=$E_ALL
+PATCH_MEMS="$PATCH_MEMS"
+EOT
+	if cmp -s "$out/hw.txt.tmp" "$out/hw.txt"; then rm -f "$out/hw.txt.tmp"; else mv "$out/hw.txt.tmp" "$out/hw.txt"; fi
+fi
+echo "N_WORDS=$N_WM N_ROUNDS=$N_RT NNZ=$NNZ" > "$out/model.txt"
+echo "  fit      $FPGA_BOARD: P=$P, $N_WM weight words (depth $WD), $N_RT rounds (depth $RD), $NNZ nonzeros; about $E_ALL of $FPGA_RES_EBR EBR"

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# patch.sh DIR MODEL: puts MODEL's weights, round table and row parameters into
+# the bitstream already built in DIR, without synthesis or place and route:
+# export with the build's lanes, check the model fits the built memories and has
+# the built shape (the layer table is part of the netlist), then swap the block
+# RAM images in the routed design (icebram / ecpbram) and pack again.
+set -euo pipefail
+dir=$1; model=$2
+die() { echo "patch: $*" >&2; exit 1; }
+if [ "$FPGA_FAMILY" = ecp5 ]; then pnr=$dir/sparq_pnr.config; cfg=$dir/sparq.config; bit=$dir/sparq.bit
+else pnr=$dir/sparq_pnr.asc; cfg=$dir/sparq.asc; bit=$dir/sparq.bin; fi
+for f in "$dir/hw.txt" "$pnr" "$dir/built/lt.hex" "$dir/rand/.stamp"; do
+	[ -f "$f" ] || die "no build to patch in $dir ($f missing): run 'make BOARD=$FPGA_BOARD MODEL=... bitstream' first"
+done
+[ -f "$model" ] || die "no model file $model"
+t0=$(date +%s.%N)
+. "$dir/hw.txt"
+rm -rf "$dir/patch"; mkdir -p "$dir/patch/model"
+"$SPARQ" export "$model" --lanes "$P" -o "$dir/patch/model/" > /dev/null ||
+	die "sparq export failed for $model"
+FIT_HW=$dir/hw.txt bash scripts/fpga/fit.sh "$dir/patch/model" "$dir/patch" > /dev/null ||
+	die "$model does not fit the memories of the build in $dir; run 'make bitstream' to build for it"
+cmp -s "$dir/patch/real/lt.hex" "$dir/built/lt.hex" ||
+	die "$model has another shape than the build in $dir (its layer table differs: layer sizes or widths); run 'make bitstream' to build for it"
+for m in rt wm pm; do
+	case " $PATCH_MEMS " in *" $m "*) continue ;; esac
+	cmp -s "$dir/patch/real/$m.hex" "$dir/built/$m.hex" ||
+		die "$model differs from the build in $dir in the $m memory, which this build cannot patch (see 'fit: note' at its synthesis); run 'make bitstream'"
+done
+bash scripts/fpga/swap.sh "$dir/hw.txt" "$dir/rand" "$dir/patch/real" "$pnr" "$cfg.tmp"
+if [ "$FPGA_FAMILY" = ecp5 ]; then "$ECPPACK" "$cfg.tmp" "$bit.tmp"; else "$ICEPACK" "$cfg.tmp" "$bit.tmp"; fi
+mv "$cfg.tmp" "$cfg"; mv "$bit.tmp" "$bit"
+# The build now holds this model: keep its images, and make the next
+# `make bitstream` export its MODEL again.
+cp "$dir/patch/real/"*.hex "$dir/real/"
+cp "$dir/patch/model.txt" "$dir/model.txt"
+rm -f "$dir/model/.stamp"
+t=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+echo "  patch    $FPGA_BOARD: $model into $bit: memories $PATCH_MEMS replaced, no synthesis, no place and route ($t s)"
