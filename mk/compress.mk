@@ -14,3 +14,8 @@ bench-compress: $(BUILD)/bin/sparq ## compression figures: R1 (R2/R3 if shipped)
 compress-r1: $(BUILD)/bin/sparq ## compress the shipped R1 checkpoint: 90% sparse, 8-bit -> build/r1-s90-w8.sqm
 	$(Q)$(BUILD)/bin/sparq compress models/r1-cartpole-float.sqm --sparsity 0.9 --wbits 8 --abits 8 \
 		--seed 1 --eval-episodes 20 -o $(BUILD)/r1-s90-w8.sqm
+
+.PHONY: test-compress-cli
+TEST_SUITES += test-compress-cli
+test-compress-cli: $(BUILD)/bin/sparq-san ## sparq compress/sweep end to end: outputs, metadata, determinism, bad input (ASan)
+	$(Q)bash tests/compress/test_cli.sh $(BUILD)/bin/sparq-san

@@ -232,6 +232,10 @@ int cmd_compress(int argc, char **argv)
 	sq_err err;
 	if (sqm_read_file(in_path, &in, &err))
 		return cli_error(CMD, "%s", err.msg);
+	if (!(in->flags & SQM_FLOAT)) {
+		cli_error(CMD, "%s: no float payload to compress (flags 0x%x)", in_path, in->flags);
+		goto out_free;
+	}
 	if (!env_name)
 		env_name = sq_meta_get(in, "env");
 	if (!env_name) {
@@ -242,10 +246,6 @@ int cmd_compress(int argc, char **argv)
 	const sq_env_spec *env = sq_env_find(env_name);
 	if (!env) {
 		cli_error(CMD, "unknown environment '%s' (known: %s)", env_name, sq_env_names());
-		goto out_free;
-	}
-	if (!(in->flags & SQM_FLOAT)) {
-		cli_error(CMD, "%s: no float payload to compress (flags 0x%x)", in_path, in->flags);
 		goto out_free;
 	}
 	sq_eval_result ev[3];
