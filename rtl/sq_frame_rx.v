@@ -170,5 +170,9 @@ module sq_frame_rx (
 			m_busy_valid <= 1'b0;
 		end
 	end
+`ifdef SQ_FORMAL_PROPS
+	// issue 7's property sets (tests/formal/, `make formal`)
+`include "sq_frame_rx_props.vh"
+`endif
 endmodule
 `default_nettype wire
