@@ -764,9 +764,21 @@ static int fit(sq_compressor *c, sq_mlp *net, sq_adam *opt, uint32_t steps,
 	float *xb = malloc((size_t)B * c->obs_dim * sizeof *xb);
 	float *yb = malloc((size_t)B * c->n_act * sizeof *yb);
 	int rc = SQ_OK;
-	bool ws_ok = qat_ws_new(&w, net, B) == 0;
+	/* plain distillation runs on nn.h's float kernels; QAT and the
+	 * activation penalty need the double pass below */
+	bool fast = !wbits && !(c->o.act_penalty > 0);
+	sq_mlp_ws mws = { 0 };
+	double *qd = malloc((size_t)B * c->n_act * sizeof *qd);
+	double *dqd = malloc((size_t)B * c->n_act * sizeof *dqd);
+	float *dq = malloc((size_t)B * c->n_act * sizeof *dq);
+	bool ws_ok = fast ? sq_mlp_ws_new(&mws, net, B, err) == SQ_OK : qat_ws_new(&w, net, B) == 0;
 	const char *what = wbits ? "QAT" : "distill";
-	if (!f || !xb || !yb || !ws_ok) {
+	if (fast) {
+		memset(&w, 0, sizeof w);
+		w.g = ws_ok ? malloc(net->n_params * sizeof *w.g) : NULL;
+		ws_ok = ws_ok && w.g;
+	}
+	if (!f || !xb || !yb || !qd || !dqd || !dq || !ws_ok) {
 		rc = sq_fail(err, SQ_E_NOMEM, "%s: out of memory", what);
 		goto out_free;
 	}
@@ -786,7 +798,7 @@ static int fit(sq_compressor *c, sq_mlp *net, sq_adam *opt, uint32_t steps,
 			double ramp = c->o.anneal > 0 ? (double)s / (c->o.anneal * steps) : 1.0;
 			alpha = ramp < 1.0 ? ramp : 1.0;
 		}
-		for (uint32_t l = 0; l < net->n_layers; l++)
+		for (uint32_t l = 0; !fast && l < net->n_layers; l++)
 			fq_weights(f, net, l, alpha, w.wq[l], w.bq[l]);
 		for (uint32_t b = 0; b < B; b++) {
 			size_t row = (size_t)sq_rng_below(&c->rng, c->n);
@@ -795,7 +807,19 @@ static int fit(sq_compressor *c, sq_mlp *net, sq_adam *opt, uint32_t steps,
 			memcpy(yb + (size_t)b * c->n_act, c->y + row * c->n_act,
 			       c->n_act * sizeof *yb);
 		}
-		double l1 = qat_step(f, net, &w, xb, yb, B, alpha, value_weight(c), c->o.act_penalty);
+		double l1;
+		if (fast) {
+			const float *q = sq_mlp_forward(net, &mws, xb, B);
+			for (size_t i = 0; i < (size_t)B * c->n_act; i++)
+				qd[i] = q[i];
+			l1 = adv_loss(qd, yb, B, c->n_act, value_weight(c), dqd);
+			for (size_t i = 0; i < (size_t)B * c->n_act; i++)
+				dq[i] = (float)dqd[i];
+			memset(w.g, 0, net->n_params * sizeof *w.g);
+			sq_mlp_backward(net, &mws, dq, w.g);
+		} else {
+			l1 = qat_step(f, net, &w, xb, yb, B, alpha, value_weight(c), c->o.act_penalty);
+		}
 		loss += l1;
 		win += l1;
 		sq_grad_clip(w.g, net->n_params, MAX_GRAD_NORM);
@@ -809,6 +833,10 @@ static int fit(sq_compressor *c, sq_mlp *net, sq_adam *opt, uint32_t steps,
 out_free:
 	sq_model_free(qm);
 	qat_ws_free(&w, net->n_layers);
+	sq_mlp_ws_free(&mws);
+	free(dq);
+	free(dqd);
+	free(qd);
 	free(yb);
 	free(xb);
 	free(f);
