@@ -94,7 +94,7 @@ test-hil-cli: $(HIL_TOOLS) $(BUILD)/bin/sparq-san $(BUILD)/bin/sparqd-san $(BUIL
 
 BENCH_TARGETS += bench-hil
 .PHONY: bench-hil
-bench-hil: $(BUILD)/bin/sparq $(BUILD)/bin/sparqd $(BUILD)/bin/sparq-sim $(HIL_R1) ## HIL figures: steps/s, RTT, bytes/step, link bound (docs/benchmarks.md)
+bench-hil: $(BUILD)/bin/sparq $(BUILD)/bin/sparqd $(BUILD)/bin/sparq-sim $(HIL_BIN)/sq-emu $(HIL_R1) ## HIL figures: steps/s, RTT, bytes/step, link bound (docs/benchmarks.md)
 	$(Q)bash tests/hil/bench.sh $(BUILD)
 
 # The frame parser's fuzz target (tests/fuzz/fuzz_frame.c, built by mk/fuzz.mk)

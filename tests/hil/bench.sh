@@ -34,7 +34,18 @@ wait_for "$work/d.sock"
 kill "$simpid"
 wait "$simpid" 2>/dev/null || true
 
-D=$work/direct.json S=$work/daemon.json M=$work/sim.json
+# the host stack alone: the same episodes against the C emulator (no UART
+# timing, answers at once), directly and through sparqd
+"$BUILD/tests/hil/sq-emu" --socket "$work/emu.sock" --model "$R1" --ready "$work/emu.ready" & pids+=($!)
+wait_for "$work/emu.ready"
+"$BUILD/bin/sparq" hil "$R1" --env CartPole-v1 --episodes $EPISODES --seed $SEED \
+	--device "sim:$work/emu.sock" --json > "$work/emu-direct.json"
+"$BUILD/bin/sparqd" --device "sim:$work/emu.sock" --socket "$work/d2.sock" --log "$work/d2.log" & pids+=($!)
+wait_for "$work/d2.sock"
+"$BUILD/bin/sparq" hil "$R1" --env CartPole-v1 --episodes $EPISODES --seed $SEED \
+	--device "sparqd:$work/d2.sock" --json > "$work/emu-daemon.json"
+
+D=$work/direct.json S=$work/daemon.json M=$work/sim.json E=$work/emu-direct.json F=$work/emu-daemon.json
 bytes=$(j $D .bytes_per_step)
 baud=$(j $D .baud)
 clk=$(j $D .clk_hz)
@@ -69,6 +80,14 @@ table=$work/table.md
 	echo "| simulated board time per step (sparq-sim, wire round trip p50 / p99) | $wire50 / $wire99 us |"
 	echo "| simulated board steps/s (1 / wire p50), ratio to the bound | $sim_sps, $sim_ratio |"
 	echo "| device latency per request (sparq-sim, p50) | $(j $M .device_us_p50) us |"
+	echo
+	echo "The host stack alone (the same episodes against the C device emulator"
+	echo "\`sq-emu\`, which answers at once): what the host side costs per step."
+	echo
+	echo "| host stack | steps/s | round trip p50 / p99 (us) | divergences |"
+	echo "|---|---|---|---|"
+	echo "| \`sparq hil --device sim:\` | $(j $E .steps_per_s) | $(j $E .rtt_p50_us) / $(j $E .rtt_p99_us) | $(j $E .divergences) |"
+	echo "| \`sparq hil --device sparqd:\` (one more socket hop) | $(j $F .steps_per_s) | $(j $F .rtt_p50_us) / $(j $F .rtt_p99_us) | $(j $F .divergences) |"
 	echo
 	echo "The wall-clock rate is Verilator's speed (the whole board at 12 MHz, every"
 	echo "UART bit), not a board's; the simulated time is what a board at that clock"
