@@ -26,7 +26,7 @@ STANDIN_WAIVE := -Wno-WIDTH -Wno-UNUSEDPARAM -Wno-UNUSEDSIGNAL -Wno-BLKSEQ
 define verilate_sim
 	$(call say,VERILATE,$(1))
 	@mkdir -p $(dir $(1))obj
-	$(Q)$(VERILATOR) --cc --exe --build -j 2 -O2 -Wno-fatal $(if $(findstring standin,$(6)),$(STANDIN_WAIVE)) \
+	$(Q)$(VERILATOR) --cc --exe --build -j 2 -O3 --x-assign fast --x-initial fast -Wno-fatal -MAKEFLAGS "OPT_FAST=-O2 OPT_GLOBAL=-O2" $(if $(findstring standin,$(6)),$(STANDIN_WAIVE)) \
 	  --top-module sparq_top -Mdir $(dir $(1))obj -y $(2) -y rtl \
 	  -GCLK_HZ=$(3) -GBAUD=$(4) -GP=$(5) $(if $(findstring standin,$(6)),-GWD_LG=16) \
 	  -CFLAGS "-O2 -I$(abspath host) -DSIM_CLK_HZ=$(3) -DSIM_BAUD=$(4) -DSIM_P=$(5) -DSIM_CORE='\"$(6)\"'" \

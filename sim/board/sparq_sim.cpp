@@ -133,6 +133,8 @@ public:
 	uint64_t cycles() const { return cyc_; }
 	bool line_idle() const { return rx_bit_ < 0 && in_.empty() && tx_state_ == 0; }
 	uint64_t quiet_since() const { return last_activity_; }
+	/* every request seen on the line has had its response */
+	bool answered() const { return pending_.empty(); }
 
 	/* Bytes from the host: faults, then onto the rx line. */
 	void host_bytes(const uint8_t *p, size_t n, bool faults)
@@ -654,14 +656,17 @@ int main(int argc, char **argv)
 			if (cfd < 0 && b.line_idle())
 				continue;
 		}
-		/* one byte time of simulation, then the socket */
-		for (uint64_t i = 0; i < byte_cycles; i++)
-			b.step();
 		if (cfd >= 0) {
+			/* The device has answered everything and the line is quiet: wait
+			 * for the host without simulating (simulated time stands still,
+			 * as nothing happens on the board but its heartbeat). Otherwise
+			 * only peek, unless nothing has moved for a long time. */
 			bool idle = b.line_idle() && sendq.empty() && b.out().empty() &&
-				    b.cycles() - b.quiet_since() > quiet;
+				    (b.answered() || b.cycles() - b.quiet_since() > quiet);
 			struct pollfd pf = {cfd, POLLIN, 0};
-			int r = poll(&pf, 1, idle ? 100 : 0);
+			int r = poll(&pf, 1, idle ? 50 : 0);
+			if (r == 0 && idle)
+				continue;
 			if (r > 0) {
 				ssize_t n = recv(cfd, buf, sizeof(buf), 0);
 				if (n > 0) {
@@ -690,6 +695,11 @@ int main(int argc, char **argv)
 					continue;
 				}
 			}
+		}
+		/* one byte time of simulation, then the output */
+		for (uint64_t i = 0; i < byte_cycles; i++)
+			b.step();
+		if (cfd >= 0) {
 			std::vector<uint8_t> &out = b.out();
 			sendq.insert(sendq.end(), out.begin(), out.end());
 			out.clear();
