@@ -280,8 +280,11 @@ int sq_estimate_model(const sq_model *m, const sq_board *b, const sq_est_opts *o
 	e->mem[SQ_MEM_WM].bits_used = (uint64_t)e->n_words * e->mem[SQ_MEM_WM].width;
 	e->mem[SQ_MEM_PM].bits_used = (uint64_t)e->n_rounds * e->mem[SQ_MEM_PM].width;
 	e->mem[SQ_MEM_RT].bits_used = (uint64_t)e->n_rounds * e->mem[SQ_MEM_RT].width;
-	e->model_bits = e->mem[SQ_MEM_WM].bits_used + e->mem[SQ_MEM_PM].bits_used +
-			e->mem[SQ_MEM_RT].bits_used;
+	e->model_bits = e->mem[SQ_MEM_WM].bits_used;
+	e->ebr_bits_used = 0;
+	for (int i = 0; i < SQ_MEM_COUNT; i++)
+		if (!e->mem[i].lutram)
+			e->ebr_bits_used += e->mem[i].bits_used;
 	e->cycles = sq_est_cycles(e->in_words, e->n_words, e->n_layers, e->out_dim);
 	if (o->clk_mhz > 0.0)
 		e->clk_mhz = o->clk_mhz;

@@ -68,8 +68,10 @@ typedef struct sq_estimate {
 	uint32_t dsp;
 	uint32_t lut, ff, carry;
 	uint32_t lc;            /* iCE40 logic cells after packing; ECP5 LUT4s */
-	/* The model's memories (weights, row parameters, round table): the bits
-	 * its image fills, the budget measure of sparq autocompress. */
+	/* The weight memory the model's image fills (weight words x P x EW
+	 * bits): what sparsity and weight bits change, and the budget measure
+	 * of sparq autocompress. Row parameters and the round table depend
+	 * only on the layer sizes, P and ACCW. */
 	uint64_t model_bits;
 	uint64_t ebr_bits_used; /* all memories, bits filled or needed */
 	/* Model figures (0 for sq_estimate_config). */

@@ -95,7 +95,7 @@ static void text_out(const char *path, const sq_estimate *e)
 	       e->carry);
 	printf("  DSP         %4u / %u\n", e->dsp, b->dsp);
 	printf("  SPRAM       %4u / %u\n", e->spram, b->spram);
-	printf("  model memories: %llu bits (%u weight words, %u rounds, %llu nonzeros)\n",
+	printf("  weight memory: %llu bits used (%u words, %u rounds, %llu nonzeros)\n",
 	       (unsigned long long)e->model_bits, e->n_words, e->n_rounds,
 	       (unsigned long long)e->nnz);
 	printf("  cycles/inference %llu (bound %llu), %.2f us at %.1f MHz\n",
