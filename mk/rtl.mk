@@ -26,6 +26,9 @@ lint: ## Verilator --lint-only -Wall on every rtl/*.v (core at P=1,3,8,16)
 	       >$(BUILD)/lint-core.log 2>&1; then echo "PASS: lint sq_core $$s"; \
 	  else echo "FAIL: lint sq_core $$s"; sed 's/^/    /' $(BUILD)/lint-core.log | head -20; rc=1; fi; \
 	done; \
+	if $(VERILATOR) --lint-only -Wall -Irtl --top-module sq_core_fmax tests/cosim/sq_core_fmax.v \
+	     rtl/sq_core.v >$(BUILD)/lint-core.log 2>&1; then echo "PASS: lint sq_core_fmax (bench fixture)"; \
+	else echo "FAIL: lint sq_core_fmax (bench fixture)"; sed 's/^/    /' $(BUILD)/lint-core.log | head -20; rc=1; fi; \
 	for s in P=17 P=4,ACCW=6 MAXW=0; do \
 	  g=$$(echo $$s | tr ',' '\n' | sed 's/^/-G/' | tr '\n' ' '); \
 	  if $(VERILATOR) --lint-only -Wall -Irtl --top-module sq_core $$g rtl/sq_core.v \

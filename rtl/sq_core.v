@@ -29,6 +29,14 @@
 // A layer's first weight issue waits until its predecessor's last activation
 // word is written (the drain). Then argmax over the Q buffer, then the result
 // stream. Reset (synchronous, active high) clears control only.
+//
+// Memories: one synchronous read port (registered output) and one write port
+// each, so Yosys maps them to EBR (iCE40) / DP16KD (ECP5); every bit of every
+// word is used, so icebram/ecpbram can patch the INIT images. They carry
+// (* no_rw_check *): the controller never uses a word read in the cycle it is
+// written (lt/rt are reread after a load, banks alternate, a layer starts after
+// its predecessor's last write, argmax after the last Q write), so Yosys need
+// not add read-first bypass logic. Verilator simulates read-first.
 `default_nettype none
 
 module sq_core #(
@@ -135,6 +143,7 @@ module sq_core #(
 	reg               lt0_ok_reg;    // lt_q holds the current lt[0]
 
 	// ---- layer table ---------------------------------------------------------
+	(* no_rw_check *)
 	reg  [LTW-1:0]    lt [0:MAXL-1];
 	reg  [LTW-1:0]    lt_q;
 	wire              ld_fire = s_ld_valid && s_ld_ready;
@@ -159,6 +168,7 @@ module sq_core #(
 	wire              lt_is_last  = lt_q[LTW-1];
 
 	// ---- round table (len_k) -------------------------------------------------
+	(* no_rw_check *)
 	reg  [DIMW-1:0]   rt [0:(1<<LG_RD)-1];
 	reg  [DIMW-1:0]   rt_q;
 	wire [LG_RD-1:0]  rt_raddr;
@@ -176,6 +186,7 @@ module sq_core #(
 	end
 
 	// ---- weight memory: P lanes side by side, per-lane write enables --------
+	(* no_rw_check *)
 	reg  [P*EW-1:0]   wm [0:(1<<LG_WD)-1];
 	reg  [P*EW-1:0]   wm_q;
 	reg  [LG_WD-1:0]  wa_reg;        // next weight word to issue
@@ -195,6 +206,7 @@ module sq_core #(
 	end
 
 	// ---- parameter memory: {shift, bias} per lane, by global round index ----
+	(* no_rw_check *)
 	reg  [P*PW-1:0]   pm [0:(1<<LG_RD)-1];
 	reg  [P*PW-1:0]   pm_q;
 	reg  [LG_RD-1:0]  m_g_reg;       // round index of the entry in stage M
@@ -297,6 +309,7 @@ module sq_core #(
 			wire [ROWW-1:0]  e_word = ent[EW-1:WW+SLOTW];
 
 			// activation copy of this lane
+			(* no_rw_check *)
 			reg  [P*AW-1:0]  am [0:(1<<AMW)-1];
 			reg  [P*AW-1:0]  am_q;
 			always @(posedge i_clk) begin
@@ -374,6 +387,7 @@ module sq_core #(
 	endgenerate
 
 	// ---- Q buffer: output-layer rounds, one wide word per round -------------
+	(* no_rw_check *)
 	reg  [P*ACCW-1:0] qb [0:(1<<ROWW)-1];
 	reg  [P*ACCW-1:0] qb_q;
 	reg  [ROWW-1:0]   qb_raddr;

@@ -6,8 +6,8 @@
  * <build>/sim/<config>/ by `make cosim-build` (mk/cosim.mk); this command
  * checks that the model fits the configuration, has make bring that build up
  * to date (quietly; a no-op when it is), and then runs it in place of itself.
- * <build> is the folder this binary sits in (<build>/bin/sparq), and the
- * source tree the folder above it.
+ * <build> is the folder this binary sits in (<build>/bin/sparq), or
+ * $SPARQ_BUILD_DIR; the source tree is the folder above it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,10 +54,18 @@ static void cfg_name(const sq_hwcfg *c, char *buf, size_t n)
 		 c->MAXW, c->MAXL, c->LG_WD, c->LG_RD);
 }
 
-/* <build> from /proc/self/exe (<build>/bin/sparq). */
+/* <build>: $SPARQ_BUILD_DIR if set (tests that run a private copy of this
+ * binary), else from /proc/self/exe (<build>/bin/sparq). */
 static int build_dir(char *out, size_t n)
 {
 	char exe[PATH_MAX];
+	const char *env = getenv("SPARQ_BUILD_DIR");
+	if (env && *env) {
+		if (!realpath(env, exe) || strlen(exe) + 1 > n)
+			return -1;
+		strcpy(out, exe);
+		return 0;
+	}
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (len <= 0)
 		return -1;

@@ -8,11 +8,15 @@
 set -u
 build=${1:-build}
 here=$(dirname "$0")
-sparq=$build/bin/sparq
 out=$build/tests/cosim
 vectors=${COSIM_TEST_VECTORS:-2000}
 mkdir -p "$out"
 rc=0
+# a private copy of the CLI: other work may relink build/bin/sparq meanwhile
+sparq=$out/sparq
+cp "$build/bin/sparq" "$sparq.tmp" && mv "$sparq.tmp" "$sparq"
+SPARQ_BUILD_DIR=$build
+export SPARQ_BUILD_DIR
 
 # 1. models
 lanes_used=""
