@@ -109,7 +109,7 @@ module sq_dispatch #(
 			 S_LD_HDR = 4'd3, S_LD_WR = 4'd4, S_LD_WAIT = 4'd5,
 			 S_COMMIT = 4'd6, S_OBS_FEAT = 4'd7, S_OBS_BEAT = 4'd8,
 			 S_RES_WAIT = 4'd9, S_TX = 4'd10, S_DRAIN = 4'd11,
-			 S_OBS_PAD = 4'd12;
+			 S_OBS_PAD = 4'd12, S_LD_CHK = 4'd13;
 
 	generate
 		if (P < 1 || P > 16 || AW < 2 || AW > 16 || ACCW < 8 || ACCW > 48 ||
@@ -231,7 +231,8 @@ module sq_dispatch #(
 	wire byte_ok   = !q_phase || res_done_reg || (s_res_valid && !s_res_ready);
 	// cut the response short: the core ended early, is stuck, or disagrees
 	wire tx_cut    = q_phase && (res_done_reg || wd_fire || res_bad_reg);
-	wire tx_final  = tx_idx_reg == rsp_len_reg + 10'd3;
+	reg  [9:0] tx_end_reg;      // index of the last body byte: 3 + payload length
+	wire tx_final  = tx_idx_reg == tx_end_reg;
 
 	// ---- the observation feature just read ------------------------------------
 	wire [15:0] feat16 = WIDE_ACT ? sh_reg[63:48] : {{8{sh_reg[63]}}, sh_reg[63:56]};
@@ -271,8 +272,10 @@ module sq_dispatch #(
 	end
 	wire h_len_ok = h_count >= 8'd1 && h_count <= 8'd60 &&
 			{1'b0, len_reg} == {h_count[6:0], 3'b000} + 11'd8;
-	wire h_tgt_ok = h_mem <= 8'd3 && (h_mem < 8'd2 || h_lane < P32[7:0]) &&
-			h_end <= h_depth;
+	wire h_sel_ok = h_mem <= 8'd3 && (h_mem < 8'd2 || h_lane < P32[7:0]);
+	// registered in S_LD_HDR, used in S_LD_CHK (two short paths, not one long)
+	reg         h_len_ok_reg, h_sel_ok_reg;
+	reg  [16:0] h_end_reg, h_depth_reg;
 
 	// ---- COMMIT checks --------------------------------------------------------
 	wire [15:0] c_in  = sh_reg[47:32];
@@ -287,6 +290,7 @@ module sq_dispatch #(
 		begin
 			rsp_kind_reg <= kind;
 			rsp_len_reg  <= plen;
+			tx_end_reg   <= plen + 10'd3;
 			rsp_code_reg <= code;
 			tx_idx_reg   <= 10'd0;
 			state_reg    <= S_TX;
@@ -381,11 +385,18 @@ module sq_dispatch #(
 			state_reg   <= rd_left_reg == 4'd1 ? rd_ret_reg : S_RD_A;
 		end
 
-		S_LD_HDR:
-			if (!h_len_ok) begin
+		S_LD_HDR: begin
+			h_len_ok_reg <= h_len_ok;
+			h_sel_ok_reg <= h_sel_ok;
+			h_end_reg    <= h_end;
+			h_depth_reg  <= h_depth;
+			state_reg    <= S_LD_CHK;
+		end
+		S_LD_CHK:
+			if (!h_len_ok_reg) begin
 				o_frm_release <= 1'b1;
 				respond(K_ERROR, 10'd2, E_LEN);
-			end else if (!h_tgt_ok) begin
+			end else if (!h_sel_ok_reg || h_end_reg > h_depth_reg) begin
 				o_frm_release <= 1'b1;
 				respond(K_ERROR, 10'd2, E_TARGET);
 			end else begin
@@ -538,5 +549,9 @@ module sq_dispatch #(
 			out_dim_reg   <= INIT_OUT_DIM[15:0];
 		end
 	end
+`ifdef SQ_FORMAL_PROPS
+	// issue 7's property sets (tests/formal/, `make formal`)
+`include "sq_dispatch_props.vh"
+`endif
 endmodule
 `default_nettype wire
