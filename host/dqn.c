@@ -228,6 +228,57 @@ fail:
 	return rc;
 }
 
+/* With obs_norm: o <- (o - mid) / half, in double, rounded to float. */
+static void norm_obs(const sq_dqn *d, float *o)
+{
+	if (!d->cfg.obs_norm)
+		return;
+	for (uint32_t i = 0; i < d->spec->obs_dim; i++)
+		o[i] = (float)(((double)o[i] - d->spec->norm_mid[i]) / d->spec->norm_half[i]);
+}
+
+/* Layer 0 on raw inputs from layer 0 on scaled inputs:
+ * W'[r][i] = W[r][i] / half[i], b'[r] = b[r] - sum_i W[r][i] mid[i] / half[i]. */
+static void fold_norm(const sq_env_spec *sp, const sq_mlp *src, sq_mlp *dst)
+{
+	uint32_t in = src->dims[0];
+	sq_mlp_copy(dst, src);
+	for (uint32_t r = 0; r < src->rows[0]; r++) {
+		double b = src->b[0][r];
+		for (uint32_t i = 0; i < in; i++) {
+			double w = (double)src->w[0][(size_t)r * in + i] / sp->norm_half[i];
+			dst->w[0][(size_t)r * in + i] = (float)w;
+			b -= w * sp->norm_mid[i];
+		}
+		dst->b[0][r] = (float)b;
+	}
+}
+
+/* The inverse of fold_norm (for --init): W[r][i] = W'[r][i] half[i],
+ * b[r] = b'[r] + sum_i W'[r][i] mid[i]. */
+static void unfold_norm(const sq_env_spec *sp, const sq_mlp *src, sq_mlp *dst)
+{
+	uint32_t in = src->dims[0];
+	sq_mlp_copy(dst, src);
+	for (uint32_t r = 0; r < src->rows[0]; r++) {
+		double b = src->b[0][r];
+		for (uint32_t i = 0; i < in; i++) {
+			double w = src->w[0][(size_t)r * in + i];
+			dst->w[0][(size_t)r * in + i] = (float)(w * sp->norm_half[i]);
+			b += w * sp->norm_mid[i];
+		}
+		dst->b[0][r] = (float)b;
+	}
+}
+
+void sq_dqn_policy(const sq_dqn *d, sq_mlp *out)
+{
+	if (d->cfg.obs_norm)
+		fold_norm(d->spec, &d->online, out);
+	else
+		sq_mlp_copy(out, &d->online);
+}
+
 int sq_dqn_new(const sq_dqn_cfg *c, const sq_mlp *init, sq_dqn **out, sq_err *err)
 {
 	sq_dqn *d;
@@ -242,7 +293,10 @@ int sq_dqn_new(const sq_dqn_cfg *c, const sq_mlp *init, sq_dqn **out, sq_err *er
 				       "initial network: shape does not match the configured %u-layer %s network",
 				       d->online.n_layers, c->dueling ? "dueling" : "plain");
 		}
-		sq_mlp_copy(&d->online, init);
+		if (c->obs_norm)
+			unfold_norm(d->spec, init, &d->online);
+		else
+			sq_mlp_copy(&d->online, init);
 	} else {
 		sq_mlp_init(&d->online, &d->rng);
 	}
@@ -250,6 +304,7 @@ int sq_dqn_new(const sq_dqn_cfg *c, const sq_mlp *init, sq_dqn **out, sq_err *er
 	for (uint32_t i = 0; i < c->n_envs; i++) {
 		sq_env_init(&d->env[i], d->spec, env_seed(c->seed, i));
 		sq_env_reset(&d->env[i], d->obs + (size_t)i * d->spec->obs_dim);
+		norm_obs(d, d->obs + (size_t)i * d->spec->obs_dim);
 	}
 	*out = d;
 	return SQ_OK;
@@ -382,6 +437,7 @@ int sq_dqn_run(sq_dqn *d, uint64_t until, uint64_t every, sq_dqn_progress cb, vo
 			bool te, tr;
 			float *o = d->obs + (size_t)i * od;
 			double r = sq_env_step(&d->env[i], act[i], nobs, &te, &tr);
+			norm_obs(d, nobs);
 			d->ep_ret[i] += r;
 			sq_replay_add(&d->rb, o, act[i], (float)r, nobs, te);
 			if (te || tr) {
@@ -392,6 +448,7 @@ int sq_dqn_run(sq_dqn *d, uint64_t until, uint64_t every, sq_dqn_progress cb, vo
 				d->episodes++;
 				d->ep_ret[i] = 0;
 				sq_env_reset(&d->env[i], o);
+				norm_obs(d, o);
 			} else {
 				memcpy(o, nobs, od * sizeof *o);
 			}
@@ -466,12 +523,13 @@ int sq_dqn_set_meta(const sq_dqn *d, sq_model *m, sq_err *err)
 	snprintf(buf, sizeof buf,
 		 "dqn%s%s loss=%s n_envs=%u lr=%g gamma=%g buffer=%u batch=%u learning_starts=%llu "
 		 "train_freq=%u gradient_steps=%d target_update=%u tau=%g exploration=%g->%g over %g "
-		 "max_grad_norm=%g total_steps=%llu",
+		 "max_grad_norm=%g total_steps=%llu%s",
 		 c->double_dqn ? " double" : "", c->dueling ? " dueling" : "", c->mse ? "mse" : "huber",
 		 c->n_envs, c->lr, c->gamma, c->buffer_size, c->batch_size,
 		 (unsigned long long)c->learning_starts, c->train_freq, c->gradient_steps,
 		 c->target_update, c->tau, c->eps_start, c->eps_end, c->expl_fraction,
-		 c->max_grad_norm, (unsigned long long)c->total_steps);
+		 c->max_grad_norm, (unsigned long long)c->total_steps,
+		 c->obs_norm ? " obs_norm (folded into layer 0)" : "");
 	if ((rc = sq_meta_set(m, "train_config", buf, err)))
 		return rc;
 	snprintf(buf, sizeof buf, "%llu", (unsigned long long)d->episodes);
@@ -608,7 +666,8 @@ static void w_cfg(wbuf *w, const sq_dqn_cfg *c)
 	w_u32(w, c->n_hidden);
 	for (uint32_t i = 0; i < SQ_MAX_LAYERS - 1; i++)
 		w_u32(w, c->hidden[i]);
-	w_u32(w, (uint32_t)c->dueling | (uint32_t)c->double_dqn << 1 | (uint32_t)c->mse << 2);
+	w_u32(w, (uint32_t)c->dueling | (uint32_t)c->double_dqn << 1 | (uint32_t)c->mse << 2 |
+		 (uint32_t)c->obs_norm << 3);
 	w_u64(w, c->seed);
 	w_u64(w, c->total_steps);
 	w_u32(w, c->n_envs);
@@ -642,6 +701,7 @@ static void r_cfg(rbuf *r, sq_dqn_cfg *c)
 	c->dueling = f & 1;
 	c->double_dqn = (f >> 1) & 1;
 	c->mse = (f >> 2) & 1;
+	c->obs_norm = (f >> 3) & 1;
 	c->seed = r_u64(r);
 	c->total_steps = r_u64(r);
 	c->n_envs = r_u32(r);
@@ -704,6 +764,8 @@ int sq_dqn_save(const sq_dqn *d, const char *sqm_path, const char *state_path, s
 	}
 	w_u64(&w, d->online.n_params);
 	w_f32s(&w, d->target.params, d->target.n_params);
+	if (c->obs_norm) /* the .sqm holds the folded network; keep the trained one */
+		w_f32s(&w, d->online.params, d->online.n_params);
 	w_u64(&w, d->adam.t);
 	w_f32s(&w, d->adam.m, d->adam.n);
 	w_f32s(&w, d->adam.v, d->adam.n);
@@ -732,7 +794,15 @@ int sq_dqn_save(const sq_dqn *d, const char *sqm_path, const char *state_path, s
 		return sq_fail(err, SQ_E_NOMEM, "%s: out of memory", state_path);
 	}
 	sq_model *m = NULL;
-	int rc = sq_mlp_to_model(&d->online, &m, err);
+	sq_mlp pol;
+	int rc = sq_mlp_new(&pol, d->online.n_layers, d->online.dims, d->online.dueling, err);
+	if (rc) {
+		free(w.p);
+		return rc;
+	}
+	sq_dqn_policy(d, &pol);
+	rc = sq_mlp_to_model(&pol, &m, err);
+	sq_mlp_free(&pol);
 	if (!rc)
 		rc = sq_dqn_set_meta(d, m, err);
 	if (!rc)
@@ -830,6 +900,8 @@ int sq_dqn_load(const char *sqm_path, const char *state_path, uint64_t total_ste
 		goto out_d;
 	}
 	r_f32s(&r, d->target.params, d->target.n_params);
+	if (c.obs_norm)
+		r_f32s(&r, d->online.params, d->online.n_params);
 	d->adam.t = r_u64(&r);
 	r_f32s(&r, d->adam.m, d->adam.n);
 	r_f32s(&r, d->adam.v, d->adam.n);

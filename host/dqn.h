@@ -56,6 +56,8 @@ typedef struct sq_dqn_cfg {
 	double expl_fraction;         /* of total_steps */
 	double eps_start, eps_end;
 	double max_grad_norm;         /* 0: no clipping */
+	bool obs_norm;                /* train on (obs - norm_mid) / norm_half (env.h);
+				       * saved networks have it folded into layer 0 */
 } sq_dqn_cfg;
 
 /* Fills c with the defaults for env (docs/training.md: rl-baselines3-zoo's
@@ -79,7 +81,8 @@ typedef struct sq_dqn_point {
 typedef struct sq_dqn sq_dqn;
 
 /* A new trainer. init: NULL for a fresh network (PyTorch initialization), or
- * a network of the configured shape to start from (--init). */
+ * a network of the configured shape to start from (--init), taking raw
+ * observations (with obs_norm it is unfolded to the scaled inputs). */
 int sq_dqn_new(const sq_dqn_cfg *c, const sq_mlp *init, sq_dqn **out, sq_err *err);
 void sq_dqn_free(sq_dqn *d);
 
@@ -92,7 +95,12 @@ typedef int (*sq_dqn_progress)(const sq_dqn_point *p, void *ctx);
 int sq_dqn_run(sq_dqn *d, uint64_t until, uint64_t every, sq_dqn_progress cb, void *ctx);
 
 const sq_dqn_cfg *sq_dqn_config(const sq_dqn *d);
+/* The online network as trained (on scaled inputs when obs_norm). */
 const sq_mlp *sq_dqn_online(const sq_dqn *d);
+/* The policy on raw observations: the online network with the input scaling
+ * folded into layer 0 (a plain copy without obs_norm). out must have the
+ * online network's shape. */
+void sq_dqn_policy(const sq_dqn *d, sq_mlp *out);
 uint64_t sq_dqn_steps(const sq_dqn *d);
 /* The curve so far (all points since the run began, resumes included). */
 const sq_dqn_point *sq_dqn_curve(const sq_dqn *d, uint32_t *n);

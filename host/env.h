@@ -33,6 +33,11 @@ typedef struct sq_env_spec {
 	uint32_t n_actions;
 	uint32_t max_steps;     /* truncation (TimeLimit) */
 	double solved;          /* Gymnasium's reward_threshold */
+	/* Observation scaling for training (--obs-norm): obs' = (obs - mid) /
+	 * half maps Gymnasium's observation bounds to [-1, 1]; half = 1, mid = 0
+	 * where a bound is infinite. */
+	double norm_mid[SQ_ENV_MAX_OBS];
+	double norm_half[SQ_ENV_MAX_OBS];
 	/* Draws a start state. */
 	void (*reset)(double *s, sq_rng *rng);
 	/* One transition of state s under action a (< n_actions): updates s,

@@ -50,6 +50,9 @@ static void usage(void)
 "  --double                Double DQN targets\n"
 "  --dueling               dueling heads (saved as the DUELING float payload)\n"
 "  --loss huber|mse        (default huber)\n"
+"  --obs-norm              train on observations scaled to [-1, 1] by the\n"
+"                          env's bounds; the scaling is folded into layer 0\n"
+"                          of the saved network (which takes raw observations)\n"
 "  --preset cleanrl        CleanRL dqn.py defaults (120,84; lr 2.5e-4; ...)\n"
 "  --init MODEL.sqm        start from this network (its float payload)\n"
 "  --resume CKPT.sqm       continue a run from CKPT.sqm + CKPT.sqm.state\n"
@@ -76,7 +79,7 @@ enum {
 	O_LSTARTS, O_TFREQ, O_GSTEPS, O_TUPD, O_TAU, O_EFRAC, O_ESTART, O_EEND, O_MGN,
 	O_DOUBLE, O_DUEL, O_LOSS, O_PRESET, O_INIT, O_RESUME, O_CKEVERY, O_LOGEVERY,
 	O_CSV, O_PLOT, O_NOPLOT, O_NOSTATE, O_EVAL, O_EVALSEED, O_QUIET, O_JSON,
-	O_KEEPBEST, O_SELSEED, O_STOPAT, O_UNTIL, O_HELP,
+	O_KEEPBEST, O_SELSEED, O_STOPAT, O_UNTIL, O_OBSNORM, O_HELP,
 };
 
 static const struct option opts[] = {
@@ -118,6 +121,7 @@ static const struct option opts[] = {
 	{ "select-seed", required_argument, 0, O_SELSEED },
 	{ "stop-at", required_argument, 0, O_STOPAT },
 	{ "until", required_argument, 0, O_UNTIL },
+	{ "obs-norm", no_argument, 0, O_OBSNORM },
 	{ "json", no_argument, 0, O_JSON },
 	{ "help", no_argument, 0, O_HELP },
 	{ 0, 0, 0, 0 },
@@ -177,6 +181,7 @@ typedef struct progress {
 	double best;             /* best selection mean so far */
 	uint64_t best_step;
 	sq_mlp *best_net;
+	sq_mlp *pol;             /* scratch: the policy on raw observations */
 	double stop_at;          /* stop once a selection mean reaches it */
 	int has_stop;
 	int reached;             /* stopped at stop_at */
@@ -191,7 +196,8 @@ static void select_best(progress *pr, const sq_dqn_point *p)
 	const sq_dqn_cfg *c = sq_dqn_config(pr->d);
 	if (p->step <= c->learning_starts)
 		return;
-	if (sq_mlp_to_model(sq_dqn_online(pr->d), &m, &pr->err) ||
+	sq_dqn_policy(pr->d, pr->pol);
+	if (sq_mlp_to_model(pr->pol, &m, &pr->err) ||
 	    sq_eval_model(m, SQ_EVAL_FLOAT, sq_env_find(c->env), pr->sel_n, pr->sel_seed, NULL, 0,
 			  &r, NULL, &pr->err)) {
 		sq_model_free(m);
@@ -201,7 +207,7 @@ static void select_best(progress *pr, const sq_dqn_point *p)
 	if (r.mean > pr->best) {
 		pr->best = r.mean;
 		pr->best_step = p->step;
-		sq_mlp_copy(pr->best_net, sq_dqn_online(pr->d));
+		sq_mlp_copy(pr->best_net, pr->pol);
 	}
 	if (!pr->quiet)
 		fprintf(stderr, "  selection: %u episodes mean %.1f (best %.1f at step %llu)\n",
@@ -314,12 +320,12 @@ int cmd_train(int argc, char **argv)
 	uint32_t keep_best = 0;
 	double stop_at = 0;
 	int has_stop = 0;
-	sq_mlp best_net = { 0 };
+	sq_mlp best_net = { 0 }, pol = { 0 };
 	char *last_out = NULL;
 	int no_plot = 0, no_state = 0, quiet = 0, json = 0;
 	/* Options that override the env defaults, kept until the env is known. */
 	struct { int set; double v; } ov[O_HELP - O_ENV] = { { 0, 0 } };
-	int double_dqn = 0, dueling = 0, mse = -1;
+	int double_dqn = 0, dueling = 0, mse = -1, obs_norm = 0;
 	int ch, rc = 1;
 	optind = 1;
 	opterr = 0;
@@ -344,6 +350,7 @@ int cmd_train(int argc, char **argv)
 		case O_JSON: json = 1; break;
 		case O_DOUBLE: double_dqn = 1; break;
 		case O_DUEL: dueling = 1; break;
+		case O_OBSNORM: obs_norm = 1; break;
 		case O_LOSS:
 			if (strcmp(optarg, "huber") == 0)
 				mse = 0;
@@ -490,6 +497,8 @@ int cmd_train(int argc, char **argv)
 			c.double_dqn = true;
 		if (dueling)
 			c.dueling = true;
+		if (obs_norm)
+			c.obs_norm = true;
 		if (mse >= 0)
 			c.mse = mse == 1;
 #define OV(opt, field, type) if (ov[opt - O_ENV].set) c.field = (type)ov[opt - O_ENV].v
@@ -556,8 +565,16 @@ int cmd_train(int argc, char **argv)
 			rc = cli_error(CMD, "%s", err.msg);
 			goto done;
 		}
-		sq_mlp_copy(&best_net, sq_dqn_online(d));
+		sq_dqn_policy(d, &best_net);
 		pr.best_net = &best_net;
+	}
+	{
+		const sq_mlp *on = sq_dqn_online(d);
+		if (sq_mlp_new(&pol, on->n_layers, on->dims, on->dueling, &err)) {
+			rc = cli_error(CMD, "%s", err.msg);
+			goto done;
+		}
+		pr.pol = &pol;
 	}
 	pr.ck_next = ck_every ? (sq_dqn_steps(d) / ck_every + 1) * ck_every : 0;
 	uint64_t steps0 = sq_dqn_steps(d);
@@ -576,7 +593,8 @@ int cmd_train(int argc, char **argv)
 		goto done;
 	}
 	/* The output model, with metadata. */
-	if (sq_mlp_to_model(keep_best ? &best_net : sq_dqn_online(d), &m, &err) ||
+	sq_dqn_policy(d, &pol);
+	if (sq_mlp_to_model(keep_best ? &best_net : &pol, &m, &err) ||
 	    sq_dqn_set_meta(d, m, &err)) {
 		rc = cli_error(CMD, "%s", err.msg);
 		goto done;
@@ -680,6 +698,7 @@ done:
 	sq_model_free(m);
 	sq_mlp_free(&init_net);
 	sq_mlp_free(&best_net);
+	sq_mlp_free(&pol);
 	free(last_out);
 	free(st_out);
 	free(csv);

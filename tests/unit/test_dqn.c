@@ -117,6 +117,7 @@ static int t_resume_exact(void)
 	snprintf(sqm, sizeof sqm, "/tmp/sparq-test-dqn-%ld.sqm", (long)getpid());
 	snprintf(st, sizeof st, "%s.state", sqm);
 	small_cfg(&c, 9);
+	c.obs_norm = true; /* the sidecar then also carries the unfolded weights */
 	CHECK(run_to(&c, c.total_steps, &a) == 0);
 	CHECK(run_to(&c, 1502, &b) == 0); /* mid-episode, mid target period */
 	CHECK(sq_dqn_steps(b) == 1502);
@@ -213,6 +214,57 @@ static int t_eval_paths(void)
 	return 0;
 }
 
+/* --obs-norm: the saved policy (scaling folded into layer 0) on raw
+ * observations computes what the trained network computes on scaled ones;
+ * --init of that policy unfolds back to the trained network. */
+static int t_obs_norm_fold(void)
+{
+	sq_dqn_cfg c;
+	sq_dqn *d, *d2;
+	sq_err err;
+	CHECK(sq_dqn_defaults(&c, "MountainCar-v0", &err) == 0);
+	c.hidden[0] = c.hidden[1] = 24;
+	c.total_steps = 3000;
+	c.learning_starts = 500;
+	c.obs_norm = true;
+	CHECK(sq_dqn_new(&c, NULL, &d, &err) == 0);
+	CHECK(sq_dqn_run(d, c.total_steps, 1000, NULL, NULL) == 0);
+	const sq_mlp *on = sq_dqn_online(d);
+	sq_mlp pol;
+	sq_mlp_ws ws;
+	CHECK(sq_mlp_new(&pol, on->n_layers, on->dims, on->dueling, &err) == 0);
+	CHECK(sq_mlp_ws_new(&ws, on, 1, &err) == 0);
+	sq_dqn_policy(d, &pol);
+	sq_rng g;
+	sq_rng_seed(&g, 1);
+	double worst = 0;
+	for (int k = 0; k < 200; k++) {
+		float raw[2], sc[2], q1[3], q2[3];
+		raw[0] = (float)(-1.2 + 1.8 * sq_rng_uniform(&g));
+		raw[1] = (float)(-0.07 + 0.14 * sq_rng_uniform(&g));
+		sc[0] = (float)((raw[0] - -0.3) / 0.9);
+		sc[1] = (float)(raw[1] / 0.07);
+		sq_mlp_act(on, &ws, sc, q1);
+		sq_mlp_act(&pol, &ws, raw, q2);
+		for (int j = 0; j < 3; j++) {
+			double e = fabs((double)q1[j] - q2[j]) / (1 + fabs(q1[j]));
+			worst = e > worst ? e : worst;
+		}
+	}
+	fprintf(stderr, "  obs-norm fold: worst relative Q difference %.3g\n", worst);
+	CHECK(worst < 1e-4);
+	/* --init with the folded policy gives back the trained network */
+	CHECK(sq_dqn_new(&c, &pol, &d2, &err) == 0);
+	const sq_mlp *on2 = sq_dqn_online(d2);
+	for (size_t i = 0; i < on->n_params; i++)
+		CHECK(fabs((double)on->params[i] - on2->params[i]) <= 1e-5 * (1 + fabs(on->params[i])));
+	sq_dqn_free(d2);
+	sq_mlp_ws_free(&ws);
+	sq_mlp_free(&pol);
+	sq_dqn_free(d);
+	return 0;
+}
+
 static int t_cfg_checks(void)
 {
 	sq_dqn_cfg c;
@@ -233,6 +285,7 @@ int main(void)
 	RUN(t_cfg_checks);
 	RUN(t_same_seed_same_weights);
 	RUN(t_resume_exact);
+	RUN(t_obs_norm_fold);
 	RUN(t_eval_paths);
 	RUN(t_training_improves);
 	return tl_done();
