@@ -15,7 +15,7 @@ fail() { echo "FAIL: autocompress-$1: $2"; fails=$((fails + 1)); }
 
 out=$work/r1.sqm
 if "$sparq" autocompress models/r1-cartpole-float.sqm -o "$out" --budget-fraction 0.5 \
-	--walks 24 --episodes 2 --final-episodes 5 --finalists 2 --init-steps 1500 \
+	--walks 80 --episodes 2 --final-episodes 5 --finalists 2 --init-steps 1500 \
 	--finetune-steps 100 --seed 3 --json > "$work/run.json" 2> "$work/run.err"; then
 	pass run
 else
@@ -51,7 +51,7 @@ else
 	fail metadata "missing autocompress_choices/estimate/return_mean"
 fi
 n=$(grep -c '^{"walk":' "$work/r1.jsonl" 2>/dev/null || echo 0)
-if [ "$n" -eq 24 ]; then pass log; else fail log "$n walk records, expected 24"; fi
+if [ "$n" -eq 80 ]; then pass log; else fail log "$n walk records, expected 80"; fi
 if [ -s "$work/r1.png" ] || ! command -v gnuplot > /dev/null; then pass plot; else fail plot "no $work/r1.png"; fi
 # bad input: one line, nonzero
 if "$sparq" autocompress models/r1-cartpole-float.sqm -o "$work/x.sqm" --budget-fraction 0 2> "$work/bad.err"; then

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# bench_autocompress.sh: the figures of docs/benchmarks.md "Automatic
+# compression": R1 (models/r1-cartpole-float.sqm) on the iCEBreaker at a
+# weight-memory budget half of what uniform 90% sparse 8-bit needs; the
+# agent against (a) the best uniform setting that fits and (b) random search
+# with the same number of walks, for each seed of SEEDS. Every final model is
+# evaluated over 100 episodes (fixed-point golden model). Writes
+# build/bench-autocompress/autocompress.md (and each run's .sqm/.jsonl/.png).
+# Environment: SPARQ, SEEDS ("1 2 3"), WALKS (150), MODEL, BUDGET (0.5).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SPARQ=${SPARQ:-build/bin/sparq}
+SEEDS=${SEEDS:-1 2 3}
+WALKS=${WALKS:-150}
+MODEL=${MODEL:-models/r1-cartpole-float.sqm}
+BUDGET=${BUDGET:-0.5}
+out=build/bench-autocompress
+mkdir -p "$out"
+md=$out/autocompress.md.tmp
+{
+	echo "R1 (\`$MODEL\`) on the iCEBreaker (P=4, 12 MHz), weight-memory budget $BUDGET of uniform"
+	echo "90%/8-bit; $WALKS walks of 5 episodes for the agent and random search, one walk per"
+	echo "action (48) for the uniform settings; return over 100 episodes (seed + 1100) of the"
+	echo "model each search returns. \`make bench-autocompress\` ($(date -u +%Y-%m-%d))."
+	echo
+	echo "| seed | search | walks (fit) | per-layer choices (sparsity/wbits/abits) | weight bits / budget | EBR | LC | DSP | cycles | latency (us) | return (100 ep.) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+} > "$md"
+for seed in $SEEDS; do
+	for s in agent random uniform; do
+		o=$out/r1-$s-$seed
+		t0=$(date +%s)
+		if ! "$SPARQ" autocompress "$MODEL" -o "$o.sqm" --search "$s" --walks "$WALKS" \
+			--budget-fraction "$BUDGET" --seed "$seed" --json -q > "$o.json" 2> "$o.err"; then
+			echo "| $seed | $s | | no model: $(tail -1 "$o.err") | | | | | | | |" >> "$md"
+			continue
+		fi
+		j=$(cat "$o.json")
+		g() { printf '%s' "$j" | grep -oE "\"$1\":[0-9.]+" | head -1 | sed 's/.*://'; }
+		ch=$(printf '%s' "$j" | grep -oE '"layers":\[[^]]*\]' | grep -oE '"sparsity":[0-9.]+,"wbits":[0-9]+,"abits":[0-9]+' |
+			sed -E 's/"sparsity":([0-9.]+),"wbits":([0-9]+),"abits":([0-9]+)/\1\/\2\/\3/; s/0+\//\//' | tr '\n' ' ')
+		printf '| %s | %s | %s (%s) | %s | %s / %s | %s | %s | %s | %s | %s | %s +- %s |\n' "$seed" "$s" \
+			"$(g walks)" "$(g fit)" "${ch% }" "$(g model_bits)" "$(g budget_bits)" "$(g ebr)" "$(g lc)" \
+			"$(g dsp)" "$(g cycles)" "$(g latency_us)" "$(g return_mean)" "$(g return_std)" >> "$md"
+		echo "bench-autocompress: seed $seed $s: return $(g return_mean), $(g model_bits)/$(g budget_bits) bits ($(( $(date +%s) - t0 )) s)" >&2
+	done
+done
+mv "$md" "$out/autocompress.md"
+cat "$out/autocompress.md"
