@@ -3,7 +3,7 @@
 # Properties: tests/formal/*_props.vh, included at the bottom of the RTL
 # modules under `ifdef SQ_FORMAL_PROPS. docs/formal.md says what each proves.
 
-FORMAL_JOBS  ?= core_acc core_req core_load rx_resync rx_crc
+FORMAL_JOBS  ?= core_acc core_req core_load core_ctrl rx_resync rx_crc disp_load
 FORMAL_DIR   := $(BUILD)/formal
 MUTATE_DIR   := $(BUILD)/formal-mutate
 
@@ -22,7 +22,7 @@ test-formal: ## suite: every formal job (PASS/FAIL per job and task)
 	$(Q)rm -rf $(FORMAL_DIR); mkdir -p $(FORMAL_DIR)
 	$(Q)bash scripts/formal/run.sh -o $(FORMAL_DIR) $(FORMAL_JOBS)
 
-test-formal-mutate: ## suite: formal-mutate (PASS per mutant caught)
+test-formal-mutate: ## suite: formal-mutate (PASS per mutant caught, FAIL per survivor)
 	$(Q)bash scripts/formal/mutate.sh -o $(MUTATE_DIR)
 
 TEST_SUITES += test-formal

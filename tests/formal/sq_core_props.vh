@@ -11,9 +11,12 @@
 //
 // Sizes in the comments are for the instance the .sby files use.
 
-	reg fp_init = 1'b1;
-	always @(posedge i_clk)
+	reg fp_init = 1'b1;              // the first cycle
+	reg fp_pv = 1'b0;                // $past reaches past the first cycle
+	always @(posedge i_clk) begin
 		fp_init <= 1'b0;
+		fp_pv   <= !fp_init;
+	end
 
 	localparam integer FP_AMAXA = (1 << (AW - 1)) - 1;
 	localparam integer FP_AMAXW = (1 << (WW - 1)) - 1;
@@ -221,21 +224,21 @@
 				fp_nent = fp_nent + rt[fk];
 			end
 		assume(fp_nent <= (1 << LG_WD));
+		assume(fp_nrounds <= (1 << LG_RD));
 	end
 	// the observation stream: data hold while stalled (the upstream's duty)
 	always @(posedge i_clk)
-		if (!fp_init && $past(s_obs_valid && !s_obs_ready) && !$past(i_rst)) begin
+		if (fp_pv && $past(s_obs_valid && !s_obs_ready)) begin
 			assume(s_obs_valid);
 			assume(s_obs_data == $past(s_obs_data));
 		end
 	always @(*)
-		if (!fp_init)
-			assume(!i_rst);
+		assume(i_rst == fp_init);      // reset in the first cycle only
 
 	// ---- (4) streams -------------------------------------------------------
 	// The result stream holds valid and every field while stalled.
 	always @(posedge i_clk)
-		if (!fp_init && $past(m_res_valid && !m_res_ready)) begin
+		if (fp_pv && $past(m_res_valid && !m_res_ready)) begin
 			assert(m_res_valid);
 			assert(m_res_data == $past(m_res_data) && m_res_index == $past(m_res_index) &&
 			       m_res_action == $past(m_res_action) && m_res_last == $past(m_res_last) &&
@@ -248,10 +251,10 @@
 	reg [7:0]      fp_nobs = 8'd0, fp_nres = 8'd0;
 	reg [DIMW-1:0] fp_beat = {DIMW{1'b0}};   // next result index expected
 	reg [ROWW:0]   fp_obeats = 0;            // beats of the current observation
-	wire fp_obs_last = obs_fire && (fp_obeats + 1'b1 == fp_iw0);
-	wire fp_res_fire = m_res_valid && m_res_ready;
+	wire fp_obs_last = !fp_init && obs_fire && (fp_obeats + 1'b1 == fp_iw0);
+	wire fp_res_fire = !fp_init && m_res_valid && m_res_ready;
 	always @(posedge i_clk) begin
-		if (obs_fire)
+		if (obs_fire && !fp_init)
 			fp_obeats <= fp_obs_last ? 0 : fp_obeats + 1'b1;
 		if (fp_obs_last)
 			fp_nobs <= fp_nobs + 1'b1;
@@ -303,16 +306,23 @@
 		end
 	end
 
+	// a tie: the lower index wins
+	always @(*)
+		cover(!fp_init && m_res_valid && fp_odq >= 2 && fp_q(0) == fp_q(1) && m_res_action == 0);
+
 	// ---- (5) latency -------------------------------------------------------
 	// B, from the model: counted from the cycle the observation's last beat
-	// is accepted to the cycle the first result beat is presented,
-	//   B = sum over layers l of (2 + sum of the layer's len_k + FP_DRAIN)
-	//       + out_dim + FP_TAIL
-	// (2: the layer-table load and the end-of-layer cycle; FP_DRAIN: the
-	// pipeline from the last issue to the last write; out_dim: the argmax scan;
-	// FP_TAIL: the argmax pipeline and the first Q-buffer read).
-	localparam integer FP_DRAIN = 8;
-	localparam integer FP_TAIL  = 6;
+	// is accepted to the cycle before the first result beat is presented,
+	//   B = sum over the model's rounds of len_k + FP_HID * (layers - 1)
+	//       + out_dim + FP_OUT
+	// FP_HID = 9 per hidden layer: the layer-table load, the end-of-layer
+	// cycle and the drain of the 7 stages up to R2 (the next layer's first
+	// activation read may overlap the X write). FP_OUT = 12: the table load,
+	// the end cycle, the drain up to the Q capture (5 stages), the argmax
+	// pipeline (3) and the first Q-buffer read (2). out_dim: the argmax scan.
+	// The bound is exact (the cover below reaches it), not just safe.
+	localparam integer FP_HID = 9;
+	localparam integer FP_OUT = 12;
 	reg [15:0] fp_lens;             // sum of len_k over the model's rounds
 	integer fr;
 	always @(*) begin
@@ -321,8 +331,7 @@
 			if (fr < fp_nrounds)
 				fp_lens = fp_lens + rt[fr];
 	end
-	wire [15:0] fp_layers = fp_last0 ? 16'd1 : 16'd2;
-	wire [15:0] fp_B = fp_layers * (2 + FP_DRAIN) + fp_lens + fp_odq + FP_TAIL;
+	wire [15:0] fp_B = fp_lens + (fp_last0 ? 16'd0 : FP_HID) + fp_odq + FP_OUT;
 	reg  [15:0] fp_lat = 16'd0;
 	reg         fp_wait = 1'b0;        // an observation is accepted, no result yet
 	always @(posedge i_clk) begin
@@ -354,7 +363,7 @@
 	always @(posedge i_clk) begin
 		if (state_reg == S_IDLE)
 			fp_issued <= 16'd0;
-		if (issue)
+		if (issue && !fp_init)
 			fp_issued <= fp_issued + 1'b1;
 	end
 	always @(*)
