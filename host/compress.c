@@ -1,11 +1,21 @@
 /*
- * compress.c - prune, fine-tune, quantize, evaluate (compress.h).
+ * compress.c - prune, fine-tune, quantize, evaluate (compress.h;
+ * docs/compression.md says why each step is there).
+ *
+ * Pipeline: collect states from the teacher (the input's float network,
+ * dueling folded) and label them with its Q-values; by default center them
+ * (advantages: the same actions) and scale them to unit RMS, and distill them
+ * into a freshly initialized student; prune the student in rounds on a cubic
+ * schedule with masked fine-tuning after each (distillation, or continued DQN
+ * training); equalize its hidden units with power-of-two factors (exact);
+ * optionally fine-tune quantization-aware (straight-through); quantize.
  *
  * State buffer: the first calib_states rows are states the teacher's policy
  * visits (epsilon-greedy, so the buffer also holds states just off the
  * greedy path); after every pruning round the student's own policy adds
- * states (a ring of up to calib_states more rows), labelled by the teacher,
- * so distillation sees the states the pruned network will actually reach.
+ * states (a ring of up to calib_states more rows, only inside the box the
+ * teacher's states span), labelled by the teacher, so distillation sees the
+ * states the pruned network will actually reach.
  */
 #include "compress.h"
 
@@ -15,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fixed.h"
 #include "dqn.h"
 #include "eval.h"
+#include "fixed.h"
 #include "golden.h"
 #include "modelinfo.h"
 #include "nn.h"
@@ -30,6 +40,7 @@
 #define TAYLOR_BATCH 32
 #define MAX_GRAD_NORM 10.0f /* distillation / QAT gradient clipping */
 #define EQUALIZE_MAX_LOG2 8 /* largest equalization factor 2^8 */
+#define HUBER_DELTA 1.0     /* distillation loss: quadratic within, in target units */
 
 struct sq_compressor {
 	sq_compress_opts o;
@@ -77,6 +88,7 @@ void sq_compress_opts_init(sq_compress_opts *o)
 	o->act_penalty = 0.0;
 	o->reinit = true;
 	o->equalize = true;
+	o->dagger = true;
 }
 
 static void say(const sq_compressor *c, const char *fmt, ...)
@@ -199,32 +211,47 @@ static double value_weight(const sq_compressor *c)
 /* ---- distillation ----------------------------------------------------- */
 
 /*
- * The distillation loss, over B rows of n Q-values: the squared error of the
+ * The distillation loss, over B rows of n Q-values: the error of the
  * advantages (each row minus its mean: what decides the action) plus vw times
- * the squared error of the row means (the state value). Writes dLoss/dq.
+ * the error of the row means (the state value), each through the Huber
+ * function h (quadratic within HUBER_DELTA, linear beyond: a few states with
+ * extreme targets cannot dominate). Writes dLoss/dq; returns the loss.
  */
+static double huber(double d, double *g)
+{
+	double a = fabs(d);
+	if (a <= HUBER_DELTA) {
+		*g = d;
+		return 0.5 * d * d;
+	}
+	*g = d > 0 ? HUBER_DELTA : -HUBER_DELTA;
+	return HUBER_DELTA * (a - 0.5 * HUBER_DELTA);
+}
+
 static double adv_loss(const double *q, const float *y, uint32_t B, uint32_t n, double vw,
 		       double *dq)
 {
 	double loss = 0;
+	double g[SQ_MAX_DIM];
 	for (uint32_t b = 0; b < B; b++) {
 		const double *qr = q + (size_t)b * n;
 		const float *yr = y + (size_t)b * n;
-		double mq = 0, my = 0;
+		double mq = 0, my = 0, mg = 0, gv;
 		for (uint32_t k = 0; k < n; k++) {
 			mq += qr[k];
 			my += yr[k];
 		}
 		mq /= n;
 		my /= n;
-		double dv = mq - my;
 		for (uint32_t k = 0; k < n; k++) {
-			double d = (qr[k] - mq) - ((double)yr[k] - my);
-			loss += d * d / ((double)B * n);
-			/* d/dq_k of sum_j d_j^2 is 2 d_k (the d_j sum to 0) */
-			dq[(size_t)b * n + k] = 2.0 * d / ((double)B * n) + 2.0 * vw * dv / ((double)B * n);
+			loss += huber((qr[k] - mq) - ((double)yr[k] - my), &g[k]) / ((double)B * n);
+			mg += g[k];
 		}
-		loss += vw * dv * dv / B;
+		mg /= n;
+		loss += vw * huber(mq - my, &gv) / B;
+		/* d d_j / d q_k = [j == k] - 1/n; d mean / d q_k = 1/n */
+		for (uint32_t k = 0; k < n; k++)
+			dq[(size_t)b * n + k] = (g[k] - mg) / ((double)B * n) + vw * gv / ((double)B * n);
 	}
 	return loss;
 }
@@ -507,7 +534,7 @@ int sq_compressor_prune_to(sq_compressor *c, double sparsity, sq_err *err)
 		if (rc)
 			break;
 		/* the pruned policy's own states, for the next round */
-		if (c->o.finetune_steps)
+		if (c->o.finetune_steps && c->o.dagger)
 			collect(c, &c->student, c->o.calib_states / 2);
 	}
 	free(score);

@@ -53,6 +53,8 @@ typedef struct sq_compress_opts {
 	bool reinit;                /* distill into a freshly initialized student
 				     * instead of starting from the input's weights */
 	uint32_t init_steps;        /* reinit: dense distillation updates first */
+	bool dagger;                /* after each round add states the student's own
+				     * policy visits (inside the teacher's box) */
 	bool equalize;              /* power-of-two cross-layer equalization of the
 				     * hidden units before quantization (quantize.h) */
 	bool center;                /* quantize with a centered output layer

@@ -49,6 +49,8 @@ static void usage(FILE *f)
 		"      --value-weight X     --no-center: weight of the state-value error (0.1)\n"
 		"      --act-penalty X      weight of the mean squared hidden activation (0)\n"
 		"      --no-equalize        no power-of-two equalization of hidden units\n"
+		"      --no-dagger          distill on the teacher's states only (default: add\n"
+		"                           the student's own states after each round)\n"
 		"      --qat                quantization-aware fine-tuning (straight-through)\n"
 		"      --qat-steps N        QAT updates (1000)\n"
 		"      --anneal F           share of QAT over which quantization fades in (0)\n"
@@ -80,7 +82,7 @@ int cmd_compress(int argc, char **argv)
 {
 	enum { O_SPARSITY = 256, O_WBITS, O_ABITS, O_ENV, O_PRUNE, O_SCOPE, O_ITER, O_FT,
 	       O_DISTILL, O_QAT, O_QATSTEPS, O_ANNEAL, O_CALIB, O_EVAL, O_SEED, O_BATCH,
-	       O_LR, O_JSON, O_HELP, O_VW, O_NOCENTER, O_DQN, O_AP, O_NOREINIT, O_INIT, O_NOEQ };
+	       O_LR, O_JSON, O_HELP, O_VW, O_NOCENTER, O_DQN, O_AP, O_NOREINIT, O_INIT, O_NOEQ, O_NODAGGER };
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' },
 		{ "sparsity", required_argument, 0, O_SPARSITY },
@@ -107,6 +109,7 @@ int cmd_compress(int argc, char **argv)
 		{ "act-penalty", required_argument, 0, O_AP },
 		{ "no-reinit", no_argument, 0, O_NOREINIT },
 		{ "no-equalize", no_argument, 0, O_NOEQ },
+		{ "no-dagger", no_argument, 0, O_NODAGGER },
 		{ "init-steps", required_argument, 0, O_INIT },
 		{ "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, O_HELP },
@@ -203,6 +206,7 @@ int cmd_compress(int argc, char **argv)
 		case O_DQN: o.distill = false; break;
 		case O_NOREINIT: o.reinit = false; break;
 		case O_NOEQ: o.equalize = false; break;
+		case O_NODAGGER: o.dagger = false; break;
 		case O_INIT:
 			if (cli_parse_u32(optarg, 0, 100000000, &o.init_steps))
 				return cli_usage_error(CMD, "--init-steps '%s': expected 0..100000000", optarg);
