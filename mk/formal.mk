@@ -12,7 +12,8 @@ MUTATE_DIR   := $(BUILD)/formal-mutate
 formal: ## run every formal job; one line per property: proven / bounded to N / failed
 	$(Q)bash scripts/install-deps.sh
 	$(Q)rm -rf $(FORMAL_DIR); mkdir -p $(FORMAL_DIR)
-	$(Q)bash scripts/formal/run.sh -o $(FORMAL_DIR) $(FORMAL_JOBS)
+	$(Q)bash scripts/formal/run.sh -o $(FORMAL_DIR) $(FORMAL_JOBS); rc=$$?; \
+	bash scripts/formal/summary.sh $(FORMAL_DIR)/summary.txt || rc=1; exit $$rc
 
 formal-mutate: ## apply each deliberate bug to a copy of rtl/; every mutant must be caught
 	$(Q)bash scripts/install-deps.sh
