@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # bench.sh BUILD: the compression figures of docs/benchmarks.md.
 # For every reference workload whose float checkpoint exists under models/
-# (R1 always; R2/R3 when shipped), `sparq compress` at 90% 8-bit, 95% 4-bit
-# and 90% 4-bit for compression seeds 1..3, each evaluated over 100 greedy
-# episodes; then an R1 sweep with its PNG (docs/compression-r1-sweep.png).
+# (R1 always; R2/R3 when shipped), `sparq compress` at 90% 8-bit, and with
+# --qat at 95% 4-bit and 90% 4-bit, for compression seeds 1..3 (R2: seed 1), each
+# evaluated over 100 greedy episodes; then an R1 sweep with its PNG
+# (docs/compression-r1-sweep.png).
 # The markdown goes between the compress:begin/compress:end markers of
 # docs/benchmarks.md (atomically) and to stdout. Long: niced, one at a time.
 set -euo pipefail
@@ -19,28 +20,32 @@ j() { jq -r "$2" < "$1"; }
 
 {
 echo "Each row: \`sparq compress MODEL --sparsity S --wbits W --abits 8 --seed SEED"
-echo "--eval-episodes $EPISODES --json\` (defaults otherwise: docs/compression.md), returns"
+echo "--eval-episodes $EPISODES [--qat] --json\` (defaults otherwise: docs/compression.md), returns"
 echo "of the fixed-point model through the golden model over $EPISODES greedy episodes,"
 echo "episode seed SEED+1000; agreement on the reference policy's states; bytes"
 echo "packed with index bits (model-format.md) against dense float32."
 echo
-echo "| workload | sparsity | W | seed | fixed mean | std | min | agreement | pruned float mean | reference mean | bytes | dense | ratio | bits/nz |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| workload | sparsity | W | QAT | seed | fixed mean | std | min | agreement | pruned float mean | reference mean | bytes | dense | ratio | bits/nz |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } > "$md"
 
 for w in r1:models/r1-cartpole-float.sqm r2:models/r2-acrobot-float.sqm r3:models/r3-mountaincar-float.sqm; do
 	name=${w%%:*}
 	model=${w#*:}
-	[ -f "$model" ] || { echo "| $name | (no $model yet) |||||||||||||" >> "$md"; continue; }
-	for cfg in "0.9 8" "0.95 4" "0.9 4"; do
+	[ -f "$model" ] || { echo "| $name | (no $model yet) ||||||||||||||" >> "$md"; continue; }
+	for cfg in "0.9 8" "0.95 4 --qat" "0.9 4 --qat"; do
 		set -- $cfg
-		for seed in $SEEDS; do
+		qat=no
+		[ "${3:-}" = --qat ] && qat=yes
+		seeds=$SEEDS
+		[ "$name" = r2 ] && seeds=${R2_SEEDS:-1}   # 67k weights: minutes per run
+		for seed in $seeds; do
 			js=$work/$name-s$1-w$2-seed$seed.json
 			nice "$SPARQ" compress "$model" -o "$work/$name-s$1-w$2-seed$seed.sqm" \
-				--sparsity "$1" --wbits "$2" --abits 8 --seed "$seed" \
+				--sparsity "$1" --wbits "$2" --abits 8 --seed "$seed" ${3:-} \
 				--eval-episodes "$EPISODES" --json -q > "$js"
-			printf '| %s | %s | %s | %s | %.2f | %.2f | %.0f | %.4f | %.2f | %.2f | %s | %s | %.1fx | %.2f |\n' \
-				"$name" "$(j "$js" .sparsity)" "$2" "$seed" "$(j "$js" .fixed.mean)" \
+			printf '| %s | %s | %s | %s | %s | %.2f | %.2f | %.0f | %.4f | %.2f | %.2f | %s | %s | %.1fx | %.2f |\n' \
+				"$name" "$(j "$js" .sparsity)" "$2" "$qat" "$seed" "$(j "$js" .fixed.mean)" \
 				"$(j "$js" .fixed.std)" "$(j "$js" .fixed.min)" "$(j "$js" .fixed.agreement)" \
 				"$(j "$js" .pruned_float.mean)" "$(j "$js" .reference.mean)" \
 				"$(j "$js" .packed_bytes)" "$(j "$js" .dense_bytes)" "$(j "$js" .ratio)" \
