@@ -87,14 +87,19 @@ uint64_t sq_est_cycles(uint32_t in_words, uint32_t n_words, uint32_t n_layers,
 }
 
 /*
- * Logic: a linear model in a few structural features, least squares on
- * tests/estimate/fixtures.txt (docs/autocompress.md gives the fit and its
- * error). Features, per configuration:
- *   f1 = P * ACCW        accumulator, rounding add, shifter, clamp per lane
- *   f2 = P * AW * (P-1)  the slot select of each lane (a P:1 mux of AW bits)
- *   f3 = P * AW * WW     multipliers built of LUTs (no DSP: AW + WW < 11)
- *   f4 = ACCW * (P-1)    the argmax's and result's slot muxes
- *   f5 = LG_WD + LG_RD + DIMW   address counters and compares
+ * Logic: a linear model in a few structural features, least squares (on
+ * relative error) over tests/estimate/fixtures.txt; docs/autocompress.md
+ * gives the fit and its error. Features of a configuration:
+ *   f1 = P * (3 ACCW + 2 AW + 3 WW)    each lane's pipeline registers
+ *                                       (accumulator, rounding, shift, operands)
+ *   f2 = P * (4 ACCW + AW (P-1)) [+ P AW WW without DSPs]
+ *                                       each lane's adders, shifter, clamp, slot
+ *                                       select (a P:1 mux of AW bits) and a LUT
+ *                                       multiplier when the product is narrow
+ *   f3 = ACCW * (P-1)                   the argmax's and result's slot muxes
+ *   f4 = P * ACCW                       accumulator carry chains
+ *   f5 = LG_WD + LG_RD                  address counters
+ * The rest (link, dispatcher, controller) is the constant.
  */
 typedef struct feat {
 	double f[6];
@@ -102,22 +107,21 @@ typedef struct feat {
 
 static void features(const sq_hwcfg *c, bool dsp, feat *x)
 {
-	double P = c->P;
+	double P = c->P, A = c->ACCW, aw = c->AW, ww = c->WW;
 	x->f[0] = 1.0;
-	x->f[1] = P * c->ACCW;
-	x->f[2] = P * c->AW * (P - 1.0);
-	x->f[3] = dsp ? 0.0 : P * c->AW * c->WW;
-	x->f[4] = c->ACCW * (P - 1.0);
-	x->f[5] = (double)c->LG_WD + c->LG_RD + sq_hw_dimw(c);
+	x->f[1] = P * (3.0 * A + 2.0 * aw + 3.0 * ww);
+	x->f[2] = P * (4.0 * A + aw * (P - 1.0)) + (dsp ? 0.0 : P * aw * ww);
+	x->f[3] = A * (P - 1.0);
+	x->f[4] = P * A;
+	x->f[5] = (double)c->LG_WD + c->LG_RD;
 }
 
-/* Coefficients (iCE40, synth_ice40 -dsp, the board top with the link). */
-static const double k_lut[6] = { 1200.0, 12.0, 2.0, 1.0, 8.0, 20.0 };
-static const double k_ff[6] = { 700.0, 6.0, 0.5, 0.0, 1.0, 8.0 };
-static const double k_carry[6] = { 300.0, 4.0, 0.0, 0.5, 1.0, 3.0 };
-/* nextpnr-ice40 packing: LC = LUT + k * FF (an FF shares an LC with a LUT
- * when it takes the LUT's output). */
-static const double k_lc_ff = 0.55;
+/* Coefficients (iCE40, synth_ice40 -dsp, the board top with the link);
+ * LC is fitted directly to nextpnr-ice40's packed logic cells. */
+static const double k_lut[6] = { 1927.919, 0.0, 2.838, 0.0, 0.0, 0.0 };
+static const double k_ff[6] = { 1219.273, 1.003, 0.0, 0.0, 0.0, 0.0 };
+static const double k_carry[6] = { 605.542, 0.0, 0.0, 0.0, 3.127, 7.345 };
+static const double k_lc[6] = { 2536.207, 2.434, 1.257, 0.0, 0.0, 0.0 };
 
 static uint32_t lin(const double *k, const feat *x)
 {
@@ -181,7 +185,7 @@ void sq_estimate_config(const sq_board *b, const sq_hwcfg *c, sq_estimate *e)
 	e->ff = lin(k_ff, &x);
 	e->carry = lin(k_carry, &x);
 	if (is_ice40(fam))
-		e->lc = (uint32_t)lround(e->lut + k_lc_ff * e->ff);
+		e->lc = lin(k_lc, &x);
 	else
 		e->lc = e->lut; /* uncalibrated on ECP5: LUT4s as for iCE40 */
 	e->clk_mhz = b->clk_mhz;
