@@ -17,8 +17,7 @@ FPGA_PROG      := openFPGALoader -b ice40_generic
 FPGA_DEF_P       := 4
 FPGA_DEF_CLK_MHZ := 12
 FPGA_DEF_BAUD    := 1000000
-# accumulator: the model's widest acc_bits plus 2 bits of headroom for
-# patched models, rounded up to 4 (block RAM is tight on the UP5K)
+# accumulator: the model's widest acc_bits, rounded up to a multiple of 4
 FPGA_DEF_ACCW    := model
 # resources (Lattice iCE40 UltraPlus datasheet): logic cells, EBR (4 Kbit), SPRAM, DSP
 FPGA_RES_LC    := 5280

@@ -20,8 +20,7 @@ FPGA_PROG      := openFPGALoader -c ft232
 FPGA_DEF_P       := 4
 FPGA_DEF_CLK_MHZ := 12
 FPGA_DEF_BAUD    := 1000000
-# accumulator: the model's widest acc_bits plus 2 bits of headroom for
-# patched models, rounded up to 4 (block RAM is tight on the UP5K)
+# accumulator: the model's widest acc_bits, rounded up to a multiple of 4
 FPGA_DEF_ACCW    := model
 FPGA_RES_LC    := 5280
 FPGA_RES_EBR   := 30

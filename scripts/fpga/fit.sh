@@ -88,6 +88,11 @@ NNZ=$(awk -v P="$P" -v EW="$EW" -v WW="$WW" '
 # The model's memories (weights, row parameters, round table) are a hard
 # limit; the configuration's own (activation copies, Q buffer) may go to
 # flip-flops or LUT RAM, so only synthesis counts them (synth_check.sh).
+# The model's sparsity, from its layer sizes (model/dims.txt, DIMS=d0,d1,..).
+DENSE=0
+[ -f "$md/dims.txt" ] && DENSE=$(sed -nE 's/^DIMS=//p' "$md/dims.txt" | tr , ' ' |
+	awk '{ for (i = 1; i < NF; i++) s += $i * $(i + 1) } END { print s + 0 }')
+SPARSITY_PCT=$(awk -v n="$NNZ" -v d="${DENSE:-0}" 'BEGIN { printf "%d", d > 0 ? 100 - 100 * n / d + 0.5 : 90 }')
 if [ -z "${FIT_HW:-}" ] && [ "$E_MODEL" -gt "$FPGA_RES_EBR" ]; then
 	short=$((E_MODEL - FPGA_RES_EBR))
 	# Weight words scale with the nonzeros: what would bring E_MODEL down to the budget?
@@ -98,7 +103,7 @@ if [ -z "${FIT_HW:-}" ] && [ "$E_MODEL" -gt "$FPGA_RES_EBR" ]; then
 	if [ "$fitwd" -gt 0 ] && [ "$NNZ" -gt 0 ]; then
 		# keep 10% headroom for the rounds' padding
 		nnz_fit=$(( NNZ * fitwd * 9 / (N_WM * 10) ))
-		sug="about $nnz_fit nonzero weights instead of $NNZ (a sparsity about $(( 100 - (100 - ${SPARSITY_PCT:-90}) * nnz_fit / NNZ ))% for a model now at ${SPARSITY_PCT:-90}%)"
+		sug="about $nnz_fit nonzero weights instead of $NNZ (a sparsity of $(awk -v s="$SPARSITY_PCT" -v a="$nnz_fit" -v b="$NNZ" 'BEGIN { printf "%.0f", 100 - (100 - s) * a / b }')% or more; the model is at $SPARSITY_PCT%)"
 	fi
 	wfit=$WW
 	while [ $wfit -gt 2 ] && [ "$(ebr $((P * (EW - WW + wfit))) $WD)" -gt "$budget" ]; do wfit=$((wfit - 1)); done
@@ -124,15 +129,19 @@ pad "$md/pm.hex" "$out/real/pm.hex" $((P * PW)) $RD
 
 if [ -z "${FIT_HW:-}" ]; then
 	# Memories synthesized from random images, to be swapped for the model's.
-	# icebram takes the word width from the hex digits, so on iCE40 only memories
-	# a whole number of hex digits wide qualify; the others are built from the
-	# model's own image and a patch must keep them unchanged.
+	# icebram and ecpbram take the word width from the hex digits, so only
+	# memories a whole number of hex digits wide qualify (mk/fpga.mk picks
+	# MAXW = 255 for models up to 255 wide: an 8-bit round table); the others
+	# are built from the model's own image and a patch must keep them unchanged.
 	PATCH_MEMS=""
 	for m in rt:$DIMW wm:$((P * EW)) pm:$((P * PW)); do
-		if [ "$FPGA_FAMILY" = ecp5 ] || [ $(( ${m#*:} % 4 )) -eq 0 ]; then PATCH_MEMS="$PATCH_MEMS ${m%%:*}"
-		else echo "fit: note: the ${m%%:*} memory is ${m#*:} bits wide, not a multiple of 4: icebram cannot patch it; it is built from the model's image" >&2; fi
+		if [ $(( ${m#*:} % 4 )) -eq 0 ]; then PATCH_MEMS="$PATCH_MEMS ${m%%:*}"
+		else echo "fit: note: the ${m%%:*} memory is ${m#*:} bits wide, not a multiple of 4: icebram/ecpbram cannot patch it; it is built from the model's image" >&2; fi
 	done
 	PATCH_MEMS=${PATCH_MEMS# }
+	# FPGA_DIRECT=1: every memory from the model's own image, no swap (the
+	# reference build the patch test compares with)
+	[ "${FPGA_DIRECT:-0}" = 1 ] && PATCH_MEMS=""
 	cat > "$out/hw.txt.tmp" <<EOT
 P=$P
 AW=$AW

@@ -16,7 +16,8 @@ done
 t0=$(date +%s.%N)
 . "$dir/hw.txt"
 rm -rf "$dir/patch"; mkdir -p "$dir/patch/model"
-"$SPARQ" export "$model" --lanes "$P" -o "$dir/patch/model/" > /dev/null ||
+"$SPARQ" export "$model" --lanes "$P" --aw "$AW" --ww "$WW" --accw "$ACCW" --maxw "$MAXW" \
+	--maxl "$MAXL" --lg-wd 16 --lg-rd 16 -o "$dir/patch/model/" > /dev/null ||
 	die "sparq export failed for $model"
 FIT_HW=$dir/hw.txt bash scripts/fpga/fit.sh "$dir/patch/model" "$dir/patch" > /dev/null ||
 	die "$model does not fit the memories of the build in $dir; run 'make bitstream' to build for it"
