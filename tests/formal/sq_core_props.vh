@@ -130,13 +130,13 @@
 
 `ifdef SQF_LOAD
 	// (8) The load port writes only the addressed entry: a symbolic entry
-	// (memory, address, lane) keeps its value unless a load beat addresses
-	// exactly it, and then takes the beat's data (right-aligned).
+	// (memory, address, lane) changes only to the data of a load beat that
+	// addressed exactly it, accepted one or two cycles before (the port may
+	// register the beat before the write); and such a beat, with no newer one
+	// to the entry, is written (right-aligned) within two cycles.
 	(* anyconst *) reg [1:0]  fp_mem;
 	(* anyconst *) reg [15:0] fp_addr;
 	(* anyconst *) reg [3:0]  fp_lane;
-	reg [63:0] fp_val;               // the watched entry, last cycle
-	reg        fp_ok = 1'b0;
 	wire [63:0] fp_now =
 		(fp_mem == 2'd0) ? {{(64-LTW){1'b0}}, lt[fp_addr[LGL-1:0]]} :
 		(fp_mem == 2'd1) ? {{(64-DIMW){1'b0}}, rt[fp_addr[LG_RD-1:0]]} :
@@ -147,38 +147,38 @@
 	wire [15:0] fp_depth = (fp_mem == 2'd0) ? MAXL :
 			       (fp_mem == 2'd1) ? (1 << LG_RD) :
 			       (fp_mem == 2'd2) ? (1 << LG_WD) : (1 << LG_RD);
-	wire fp_lane_ok = (fp_mem < 2'd2) || (fp_lane < P);
 	always @(*)
-		assume(fp_addr < fp_depth && fp_lane_ok && (fp_mem >= 2'd2 || fp_lane == 4'd0));
-	reg        fp_hit;               // last cycle's beat addressed the entry
-	reg [63:0] fp_hdata;
+		assume(fp_addr < fp_depth && ((fp_mem >= 2'd2) ? (fp_lane < P) : (fp_lane == 4'd0)));
 	wire [63:0] fp_mask =
 		(fp_mem == 2'd0) ? ((64'd1 << LTW) - 64'd1) :
 		(fp_mem == 2'd1) ? ((64'd1 << DIMW) - 64'd1) :
 		(fp_mem == 2'd2) ? ((64'd1 << EW) - 64'd1) : ((64'd1 << PW) - 64'd1);
+	wire fp_hit0 = ld_fire && s_ld_mem == fp_mem && s_ld_addr == fp_addr &&
+		       (fp_mem < 2'd2 || s_ld_lane == fp_lane);
+	reg        fp_hit1 = 1'b0, fp_hit2 = 1'b0;   // beats to the entry, 1 and 2 cycles ago
+	reg [63:0] fp_hd1, fp_hd2;
+	reg [63:0] fp_val;                          // the entry, last cycle
+	reg [1:0]  fp_n = 2'd0;
 	always @(posedge i_clk) begin
-		fp_val   <= fp_now;
-		fp_ok    <= 1'b1;
-		fp_hit   <= ld_fire && s_ld_mem == fp_mem && s_ld_addr == fp_addr &&
-			    (fp_mem < 2'd2 || s_ld_lane == fp_lane);
-		fp_hdata <= s_ld_data & fp_mask;
+		fp_val  <= fp_now;
+		fp_hit1 <= fp_hit0 && !i_rst;
+		fp_hd1  <= s_ld_data & fp_mask;
+		fp_hit2 <= fp_hit1;
+		fp_hd2  <= fp_hd1;
+		if (fp_n != 2'd3)
+			fp_n <= fp_n + 2'd1;
 	end
 	always @(*)
-		if (fp_ok) begin
-			if (fp_hit)
-				assert(fp_now == fp_hdata);
-			else
-				assert(fp_now == fp_val);
+		if (fp_n == 2'd3) begin
+			if (fp_now != fp_val)
+				assert((fp_hit1 && fp_now == fp_hd1) || (fp_hit2 && fp_now == fp_hd2));
+			if (fp_hit2 && !fp_hit1)
+				assert(fp_now == fp_hd2);
 		end
-	// no beat outside a memory's depth or past the lanes writes anything
-	always @(*)
-		if (ld_fire && {16'd0, s_ld_addr} >= ((s_ld_mem == 2'd0) ? MAXL :
-		    (s_ld_mem == 2'd2) ? (1 << LG_WD) : (1 << LG_RD)))
-			assert(!lt_we && !rt_we && !wm_ld && !pm_ld);
 	always @(*) begin
-		cover(fp_ok && fp_hit && fp_mem == 2'd2 && fp_lane == P - 1 && fp_now != fp_val);
-		cover(fp_ok && fp_hit && fp_mem == 2'd3 && fp_lane == P - 1 && fp_now != fp_val);
-		cover(fp_ok && fp_hit && fp_mem == 2'd0 && fp_now != fp_val);
+		cover(fp_n == 2'd3 && fp_mem == 2'd2 && fp_lane == P - 1 && fp_now != fp_val);
+		cover(fp_n == 2'd3 && fp_mem == 2'd3 && fp_lane == P - 1 && fp_now != fp_val);
+		cover(fp_n == 2'd3 && fp_mem == 2'd0 && fp_now != fp_val);
 	end
 `endif
 

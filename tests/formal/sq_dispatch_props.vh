@@ -7,7 +7,8 @@
 //              (mem <= 3, lane < P for mem 2 and 3, addr + count <= depth)
 //              is inside the memory; the beats go to addr, addr+1, ... in
 //              order, at most count of them; nothing else ever drives the
-//              load port.                                          k-induction
+//              load port. Also (4): the load and observation streams hold
+//              while stalled.                                      k-induction
 
 	reg fp_init = 1'b1;
 	always @(posedge i_clk)
@@ -35,6 +36,13 @@
 			endcase
 		end
 	endfunction
+	// the checks run in states between the header read and the first word
+	// read (S_LD_HDR and whatever check states the dispatcher uses): every
+	// state not named here
+	wire fp_chk = !(state_reg == S_IDLE || state_reg == S_RD_A || state_reg == S_RD_B ||
+			state_reg == S_LD_WR || state_reg == S_LD_WAIT || state_reg == S_COMMIT ||
+			state_reg == S_OBS_FEAT || state_reg == S_OBS_BEAT || state_reg == S_RES_WAIT ||
+			state_reg == S_TX || state_reg == S_DRAIN || state_reg == S_OBS_PAD);
 	always @(posedge i_clk) begin
 		if (state_reg == S_LD_HDR) begin
 			fp_mem  <= fp_hmem;
@@ -70,12 +78,14 @@
 				assert(m_ld_addr == fp_addr + {8'd0, fp_done});
 				assert({1'b0, fp_done} + {1'b0, ld_left_reg} == {1'b0, fp_cnt} && ld_left_reg != 0);
 			end
-			if (state_reg == S_LD_HDR || state_reg == S_LD_CHK || ((state_reg == S_RD_A || state_reg == S_RD_B) &&
+			if (fp_chk || ((state_reg == S_RD_A || state_reg == S_RD_B) &&
 			    rd_ret_reg == S_LD_HDR))
 				assert(type_reg == 8'h03);
-			if (state_reg == S_LD_CHK)
+			if (fp_chk && state_reg != S_LD_HDR)
 				assert(fp_mem == fp_hmem && fp_lane == fp_hlane && fp_addr == fp_haddr &&
 				       fp_cnt == fp_hcount && fp_len == len_reg && fp_done == 8'd0);
+			if (m_obs_valid)
+				assert(state_reg == S_OBS_BEAT);
 			if (state_reg == S_LD_WR || state_reg == S_RD_A || state_reg == S_RD_B)
 				assert(!m_ld_valid);
 			if (state_reg == S_LD_WAIT)
@@ -84,11 +94,26 @@
 				assert(rd_left_reg != 0 && (rd_ret_reg == S_LD_HDR || rd_ret_reg == S_LD_WR ||
 				       rd_ret_reg == S_COMMIT || rd_ret_reg == S_OBS_FEAT));
 		end
+	// (4) the dispatcher's streams to the core hold while stalled: the load
+	// beat and the observation beat keep valid and data until ready, unless
+	// the watchdog gives up on a stuck core and resets it in the same cycle
+	reg fp_pv = 1'b0;
+	always @(posedge i_clk)
+		fp_pv <= !fp_init;
+	always @(posedge i_clk)
+		if (fp_pv && !o_core_rst) begin
+			if ($past(m_ld_valid && !m_ld_ready))
+				assert(m_ld_valid && m_ld_mem == $past(m_ld_mem) && m_ld_lane == $past(m_ld_lane) &&
+				       m_ld_addr == $past(m_ld_addr) && m_ld_data == $past(m_ld_data));
+			if ($past(m_obs_valid && !m_obs_ready))
+				assert(m_obs_valid && m_obs_data == $past(m_obs_data));
+		end
+
 	// a LOAD passes its checks and starts reading its words (its first beat
 	// follows 17 cycles later: reachable too, at depth 36, but that cover
 	// costs minutes, see docs/formal.md); a LOAD with a bad target is refused
 	always @(*) begin
 		cover(!fp_init && fp_in_load && state_reg == S_RD_A && rd_left_reg == 4'd8);
-		cover(!fp_init && state_reg == S_LD_CHK && fp_len_ok && !fp_tgt_ok);
+		cover(!fp_init && fp_chk && state_reg != S_LD_HDR && fp_len_ok && !fp_tgt_ok);
 	end
 `endif
