@@ -18,7 +18,8 @@
 // reported by INFO; CLK_HZ and BAUD (reported); BUILD_ID (reported);
 // INIT_MODEL_ID, INIT_IN_DIM, INIT_OUT_DIM: the model the memories hold at
 // configuration (COMMIT replaces them). out_dim is limited to 126 so that an
-// INFER response fits 512 payload bytes. STATW: bits of the five STATS event
+// INFER response fits 512 payload bytes, in_dim to 512 (256 when AW > 8) so
+// that the request does. STATW: bits of the five STATS event
 // counters, 8..32 (reported zero-extended; they wrap): 16 saves about 80 LUTs
 // and 80 carries on iCE40. WD_LG: the watchdog, log2 of the cycles the
 // dispatcher waits for the core (an observation, result or load beat), 8..30.
@@ -96,6 +97,9 @@ module sq_dispatch #(
 );
 	localparam integer DIMW   = $clog2(MAXW + 1);
 	localparam integer MAXOUT = MAXW < 126 ? MAXW : 126;
+	// an INFER request carries at most 512 payload bytes
+	localparam integer MAXIN_LINK = AW > 8 ? 256 : 512;
+	localparam integer MAXIN  = MAXW < MAXIN_LINK ? MAXW : MAXIN_LINK;
 
 	localparam [7:0] T_INFO = 8'h01, T_INFER = 8'h02, T_LOAD = 8'h03,
 			 T_STATS = 8'h04, T_RESET = 8'h05, T_COMMIT = 8'h06,
@@ -109,7 +113,7 @@ module sq_dispatch #(
 			 S_LD_HDR = 4'd3, S_LD_WR = 4'd4, S_LD_WAIT = 4'd5,
 			 S_COMMIT = 4'd6, S_OBS_FEAT = 4'd7, S_OBS_BEAT = 4'd8,
 			 S_RES_WAIT = 4'd9, S_TX = 4'd10, S_DRAIN = 4'd11,
-			 S_OBS_PAD = 4'd12, S_LD_CHK = 4'd13;
+			 S_OBS_PAD = 4'd12, S_LD_CHK = 4'd13, S_LD_DEC = 4'd14;
 
 	generate
 		if (P < 1 || P > 16 || AW < 2 || AW > 16 || ACCW < 8 || ACCW > 48 ||
@@ -123,7 +127,7 @@ module sq_dispatch #(
 	// ---- configuration as fields ----------------------------------------------
 	localparam [31:0] P32 = P, AW32 = AW, WW32 = WW, ACCW32 = ACCW, MAXW32 = MAXW,
 			  MAXL32 = MAXL, LGWD32 = LG_WD, LGRD32 = LG_RD,
-			  CLK32 = CLK_HZ, BAUD32 = BAUD, MAXOUT32 = MAXOUT;
+			  CLK32 = CLK_HZ, BAUD32 = BAUD, MAXOUT32 = MAXOUT, MAXIN32 = MAXIN;
 	localparam [31:0] WD_DEPTH = 32'd1 << LG_WD;
 	localparam [31:0] RD_DEPTH = 32'd1 << LG_RD;
 	localparam [0:0]  WIDE_ACT = AW > 8;    // two bytes per activation
@@ -273,14 +277,14 @@ module sq_dispatch #(
 	wire h_len_ok = h_count >= 8'd1 && h_count <= 8'd60 &&
 			{1'b0, len_reg} == {h_count[6:0], 3'b000} + 11'd8;
 	wire h_sel_ok = h_mem <= 8'd3 && (h_mem < 8'd2 || h_lane < P32[7:0]);
-	// registered in S_LD_HDR, used in S_LD_CHK (two short paths, not one long)
-	reg         h_len_ok_reg, h_sel_ok_reg;
+	// registered in S_LD_HDR and S_LD_CHK, used in S_LD_DEC (short paths)
+	reg         h_len_ok_reg, h_sel_ok_reg, h_rng_ok_reg;
 	reg  [16:0] h_end_reg, h_depth_reg;
 
 	// ---- COMMIT checks --------------------------------------------------------
 	wire [15:0] c_in  = sh_reg[47:32];
 	wire [15:0] c_out = sh_reg[63:48];
-	wire c_ok_dims = c_in != 16'd0 && c_in <= MAXW32[15:0] &&
+	wire c_ok_dims = c_in != 16'd0 && c_in <= MAXIN32[15:0] &&
 			 c_out != 16'd0 && c_out <= MAXOUT32[15:0];
 
 	task respond;
@@ -392,11 +396,15 @@ module sq_dispatch #(
 			h_depth_reg  <= h_depth;
 			state_reg    <= S_LD_CHK;
 		end
-		S_LD_CHK:
+		S_LD_CHK: begin
+			h_rng_ok_reg <= h_end_reg <= h_depth_reg;
+			state_reg    <= S_LD_DEC;
+		end
+		S_LD_DEC:
 			if (!h_len_ok_reg) begin
 				o_frm_release <= 1'b1;
 				respond(K_ERROR, 10'd2, E_LEN);
-			end else if (!h_sel_ok_reg || h_end_reg > h_depth_reg) begin
+			end else if (!h_sel_ok_reg || !h_rng_ok_reg) begin
 				o_frm_release <= 1'b1;
 				respond(K_ERROR, 10'd2, E_TARGET);
 			end else begin
