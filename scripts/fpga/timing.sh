@@ -7,7 +7,7 @@ set -euo pipefail
 dir=$1
 t0=$(date +%s.%N)
 . "$dir/clk.txt"
-line=$(awk '/Max frequency for clock/ { n = $0; sub(/.*clock /, "", n); c[n] = $0 }
+line=$(awk '/Max frequency for clock/ { split($0, q, "\047"); c[q[2]] = $0 }
      END { worst = 1e9; for (k in c) { s = c[k]; sub(/.*: /, "", s); f = s + 0
              r = s; sub(/.* at /, "", r); r = r + 0
              if (r > 0 && f / r < worst) { worst = f / r; best = s } }
