@@ -49,9 +49,25 @@ mkdir -p "$outdir"
 : > "$outdir/summary.txt"
 say() { echo "$1"; echo "$1" >> "$outdir/summary.txt"; }
 rc=0
+# A mutant counts as caught only if its job passes on the unmutated RTL:
+# each job's proof task runs once on rtl/ first.
+declare -A base
 for m in "${MUTANTS[@]}"; do
 	IFS='~' read -r name file expr job what <<< "$m"
 	[ -n "$want" ] && [[ $want != *" $name "* ]] && continue
+	[ -n "${base[$job]:-}" ] && continue
+	if bash "$root/scripts/formal/run.sh" -p -o "$outdir/baseline" "$job" | grep -q '^PASS: formal'; then
+		base[$job]=pass
+	else
+		base[$job]=fail
+		say "FAIL: baseline: $job fails on the unmutated rtl/, its mutants cannot be judged"
+		rc=1
+	fi
+done
+for m in "${MUTANTS[@]}"; do
+	IFS='~' read -r name file expr job what <<< "$m"
+	[ -n "$want" ] && [[ $want != *" $name "* ]] && continue
+	[ "${base[$job]}" = pass ] || continue
 	d=$outdir/$name
 	rm -rf "$d"; mkdir -p "$d/rtl"
 	cp "$root"/rtl/*.v "$d/rtl/"
@@ -78,6 +94,6 @@ for m in "${MUTANTS[@]}"; do
 		rc=1 ;;
 	esac
 done
-n=$(grep -c '^PASS' "$outdir/summary.txt"); t=$(wc -l < "$outdir/summary.txt")
+n=$(grep -c '^PASS' "$outdir/summary.txt"); t=$(grep -c 'mutant' "$outdir/summary.txt")
 echo "formal-mutate: $n of $t mutants caught"
 exit "$rc"

