@@ -37,6 +37,7 @@ void sq_ac_opts_init(sq_ac_opts *o)
 	o->finetune_steps = 900;
 	o->prune_rounds = 3;
 	o->balanced = true;
+	o->constrain = true;
 	o->init_steps = 0;
 	o->calib_states = 4096;
 	o->seed = 1;
@@ -405,7 +406,8 @@ static double approx_bits(const ac_ctx *c, const sq_hwcfg *ref, uint32_t l, cons
 {
 	double in = c->tnet.dims[l], out = c->tnet.dims[l + 1], P = ref->P;
 	double rounds = ceil(out / P);
-	double row = ceil((1.0 - a->sparsity) * in * 1.3);
+	double row = c->o->balanced ? round((1.0 - a->sparsity) * in)
+				    : ceil((1.0 - a->sparsity) * in * 1.3);
 	if (row > in)
 		row = in;
 	if (row < 1.0)
@@ -439,6 +441,41 @@ static void layer_state(const ac_ctx *c, const sq_hwcfg *ref, uint32_t l, double
 	s[7] = prev ? (float)prev->sparsity : 0.0f;
 	s[8] = prev ? (float)prev->wbits / 8.0f : 0.0f;
 	(void)ref;
+}
+
+/* Weight words of layer l pruned row-balanced to a's sparsity: every round
+ * lasts the rows' common length (quantization may only shorten it). */
+static double layer_words(const ac_ctx *c, const sq_hwcfg *ref, uint32_t l, const sq_ac_action *a)
+{
+	double in = c->tnet.dims[l], out = c->tnet.dims[l + 1];
+	double keep = round((1.0 - a->sparsity) * in);
+	return ceil(out / ref->P) * (keep < 1.0 ? 1.0 : keep);
+}
+
+/* AMC's constraint (He et al. 2018): can the walk still fit the weight
+ * budget if layer l takes action a and every later layer the most
+ * compressing action? (Row-balanced pruning makes the count nearly exact.) */
+static bool may_fit(const ac_ctx *c, const sq_hwcfg *ref, const sq_ac_action *chosen,
+		    uint32_t l, sq_ac_action a)
+{
+	const sq_ac_opts *o = c->o;
+	double smax = 0.0;
+	uint32_t wmin = 16, ww = a.wbits;
+	for (uint32_t k = 0; k < o->n_sparsity; k++)
+		smax = fmax(smax, o->sparsity[k]);
+	for (uint32_t k = 0; k < o->n_wbits; k++)
+		wmin = o->wbits[k] < wmin ? o->wbits[k] : wmin;
+	double words = layer_words(c, ref, l, &a);
+	for (uint32_t k = 0; k < l; k++) {
+		words += layer_words(c, ref, k, &chosen[k]);
+		if (chosen[k].wbits > ww)
+			ww = chosen[k].wbits;
+	}
+	sq_ac_action most = { smax, (uint8_t)wmin, 8 };
+	for (uint32_t k = l + 1; k < c->tnet.n_layers; k++)
+		words += layer_words(c, ref, k, &most);
+	double ew = sq_hw_roww(ref) + sq_hw_slotw(ref) + ww;
+	return words * ref->P * ew <= (double)c->budget;
 }
 
 /* ---- the search ------------------------------------------------------------ */
@@ -569,6 +606,12 @@ static int search(ac_ctx *c, sq_ac_result *res, sq_err *err)
 	sq_hwcfg ref;
 	sq_hwcfg_default(&ref, o->est.P ? o->est.P : o->board->def_P);
 	ref.ACCW = 20;
+	ref.MAXW = 1;
+	for (uint32_t l = 0; l <= L; l++)
+		if (c->tnet.dims[l] > ref.MAXW)
+			ref.MAXW = c->tnet.dims[l];
+	if (!strcmp(o->board->family, "ice40") && ref.MAXW <= 255)
+		ref.MAXW = 255;
 	uint32_t warm = o->warmup ? o->warmup : (n + 9) / 10;
 	int best = -1;
 	float st[SQ_MAX_LAYERS + 1][AC_STATE];
@@ -583,13 +626,31 @@ static int search(ac_ctx *c, sq_ac_result *res, sq_err *err)
 		double used = 0.0;
 		for (uint32_t l = 0; l < L; l++) {
 			layer_state(c, &ref, l, used, l ? &w->choice[l - 1] : NULL, st[l]);
-			uint32_t a;
-			if (o->search == SQ_AC_UNIFORM)
+			uint32_t a, nok = 0;
+			bool ok[SQ_AC_MAX_ACTIONS];
+			for (uint32_t k = 0; k < na; k++) {
+				ok[k] = !o->constrain || o->search == SQ_AC_UNIFORM ||
+					may_fit(c, &ref, w->choice, l, sq_ac_action_at(o, k));
+				nok += ok[k];
+			}
+			if (!nok) /* nothing can fit: every action, the penalty teaches */
+				for (uint32_t k = 0; k < na; k++)
+					ok[k] = true, nok++;
+			if (o->search == SQ_AC_UNIFORM) {
 				a = i;
-			else if (sq_rng_uniform(&ag.rng) < w->epsilon)
-				a = (uint32_t)sq_rng_below(&ag.rng, na);
-			else
-				a = sq_mlp_act(&ag.q, &ag.ws1, st[l], NULL);
+			} else if (sq_rng_uniform(&ag.rng) < w->epsilon) {
+				uint32_t pick = (uint32_t)sq_rng_below(&ag.rng, nok);
+				for (a = 0; a < na; a++)
+					if (ok[a] && pick-- == 0)
+						break;
+			} else {
+				float q[SQ_AC_MAX_ACTIONS];
+				sq_mlp_act(&ag.q, &ag.ws1, st[l], q);
+				a = UINT32_MAX;
+				for (uint32_t k = 0; k < na; k++)
+					if (ok[k] && (a == UINT32_MAX || q[k] > q[a]))
+						a = k;
+			}
 			w->action[l] = a;
 			w->choice[l] = sq_ac_action_at(o, a);
 			used += approx_bits(c, &ref, l, &w->choice[l]);

@@ -87,6 +87,9 @@ typedef struct sq_ac_opts {
 	uint32_t finetune_steps;    /* distillation updates per walk (900) */
 	uint32_t prune_rounds;      /* pruning rounds per walk, cubic schedule,
 				     * each followed by finetune_steps / rounds (3) */
+	bool constrain;             /* agent and random search: only actions after
+				     * which the walk can still fit the weight
+				     * budget (AMC's constraint) (true) */
 	bool balanced;              /* prune rows to equal counts (true), else
 				     * the smallest weights of the layer */
 	uint32_t init_steps;        /* the dense student's distillation (0: the

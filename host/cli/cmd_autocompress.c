@@ -52,6 +52,8 @@ static void usage(FILE *f)
 		"      --prune-rounds N     pruning rounds per walk, each with its share of\n"
 		"                           the distillation (3)\n"
 		"      --init-steps N       the dense student's distillation (10000)\n"
+		"      --unconstrained      let the agent/random search pick actions after\n"
+		"                           which the walk cannot fit the budget any more\n"
 		"      --unbalanced         prune each layer's smallest weights, not each\n"
 		"                           row's (rows of equal length waste no padding)\n"
 		"      --sparsities LIST    action set: sparsities\n"
@@ -261,7 +263,7 @@ static int parse_blist(const char *s, uint8_t *out, uint32_t max, uint32_t *n)
 int cmd_autocompress(int argc, char **argv)
 {
 	enum { O_BOARD = 256, O_LANES, O_BF, O_BB, O_LAT, O_SEARCH, O_WALKS, O_EPS, O_FEPS,
-	       O_FIN, O_FT, O_INIT, O_PR, O_UNBAL, O_SP, O_WB, O_AB, O_ENV, O_SEED, O_LOG, O_PLOT, O_NOPLOT, O_JSON,
+	       O_FIN, O_FT, O_INIT, O_PR, O_UNBAL, O_UNCON, O_SP, O_WB, O_AB, O_ENV, O_SEED, O_LOG, O_PLOT, O_NOPLOT, O_JSON,
 	       O_HELP };
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' },
@@ -279,6 +281,7 @@ int cmd_autocompress(int argc, char **argv)
 		{ "init-steps", required_argument, 0, O_INIT },
 		{ "prune-rounds", required_argument, 0, O_PR },
 		{ "unbalanced", no_argument, 0, O_UNBAL },
+		{ "unconstrained", no_argument, 0, O_UNCON },
 		{ "sparsities", required_argument, 0, O_SP },
 		{ "wbits", required_argument, 0, O_WB },
 		{ "abits", required_argument, 0, O_AB },
@@ -362,6 +365,7 @@ int cmd_autocompress(int argc, char **argv)
 				return cli_usage_error(CMD, "--prune-rounds '%s': expected 1..100", optarg);
 			break;
 		case O_UNBAL: o.balanced = false; break;
+		case O_UNCON: o.constrain = false; break;
 		case O_SP:
 			if (parse_dlist(optarg, o.sparsity, 16, &o.n_sparsity))
 				return cli_usage_error(CMD, "--sparsities '%s': expected 1..16 numbers in [0, 1)", optarg);
