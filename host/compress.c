@@ -893,9 +893,17 @@ static int run_qat(sq_compressor *c, sq_mlp *net, unsigned wbits, unsigned abits
 }
 
 /* Power-of-two cross-layer equalization of net (quantize.h), calibrated on
- * the buffer: the same function, one activation range per layer fits all. */
-static int equalize(sq_compressor *c, sq_mlp *net, sq_err *err)
+ * the buffer: the same function, one activation range per layer fits all.
+ * The factor divides the unit's outgoing weights, which then get fewer
+ * levels of their rows' steps: at most 2^(wbits - 5) (none at 5 bits or
+ * fewer: at 4 bits R2 lost whole paths to rounding, return -500). */
+static int equalize(sq_compressor *c, sq_mlp *net, unsigned wbits, sq_err *err)
 {
+	int kmax = (int)wbits - 5;
+	if (kmax > EQUALIZE_MAX_LOG2)
+		kmax = EQUALIZE_MAX_LOG2;
+	if (kmax <= 0)
+		return SQ_OK;
 	sq_model *fm = NULL;
 	double *st = malloc(c->n * c->obs_dim * sizeof *st);
 	int rc = st ? sq_mlp_to_model(net, &fm, err)
@@ -903,7 +911,7 @@ static int equalize(sq_compressor *c, sq_mlp *net, sq_err *err)
 	if (!rc) {
 		for (size_t i = 0; i < c->n * c->obs_dim; i++)
 			st[i] = c->x[i];
-		uint32_t k = sq_quant_equalize(fm, st, c->n, EQUALIZE_MAX_LOG2);
+		uint32_t k = sq_quant_equalize(fm, st, c->n, kmax);
 		sq_mlp_free(net);
 		rc = sq_mlp_from_model(fm, net, err);
 		if (!rc)
@@ -927,7 +935,7 @@ int sq_compressor_quantize(sq_compressor *c, unsigned wbits, unsigned abits,
 		return rc;
 	sq_mlp_copy(&net, &c->student);
 	if (c->o.equalize)
-		rc = equalize(c, &net, err);
+		rc = equalize(c, &net, wbits, err);
 	if (!rc && c->o.qat && c->o.qat_steps)
 		rc = run_qat(c, &net, wbits, abits, err);
 	if (!rc)
