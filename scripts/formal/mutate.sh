@@ -21,13 +21,14 @@ while getopts "o:" opt; do
 done
 shift $((OPTIND - 1))
 
-# name ~ file ~ sed expression (delimiter #) ~ job ~ what the bug is
+# name ~ file ~ sed script (delimiter #; alternatives for RTL revisions
+# joined with ;) ~ job ~ what the bug is
 MUTANTS=(
-"argmax_ties_high~sq_core.v~s#\$signed(q2_val) > \$signed(best_reg)#\$signed(q2_val) >= \$signed(best_reg)#~core_ctrl~flipped comparison: argmax ties go to the highest index"
-"argmax_min~sq_core.v~s#\$signed(q2_val) > \$signed(best_reg)#\$signed(q2_val) < \$signed(best_reg)#~core_ctrl~flipped comparison: argmin instead of argmax"
+"argmax_ties_high~sq_core.v~s#\$signed(q2_val) > \$signed(best_reg)#\$signed(q2_val) >= \$signed(best_reg)#;s#q3_gt_lo <= q2_val\[CMPL-1:0\] > best_reg#q3_gt_lo <= q2_val[CMPL-1:0] >= best_reg#~core_ctrl~flipped comparison: argmax ties go to the highest index"
+"argmax_min~sq_core.v~s#\$signed(q2_val) > \$signed(best_reg)#\$signed(q2_val) < \$signed(best_reg)#;s#q3_gt_hi <= \$signed(q2_val\[ACCW-1:CMPL\]) > #q3_gt_hi <= \$signed(q2_val[ACCW-1:CMPL]) < #~core_ctrl~flipped comparison: argmin instead of argmax"
 "no_saturation~sq_core.v~s#(r_over ? amax_reg : r_shr\[AW-1:0\])#r_shr[AW-1:0]#~core_req~dropped saturation to amax"
 "no_relu~sq_core.v~s#r_out <= r_neg ? {AW{1'b0}} :#r_out <=#~core_req~dropped ReLU (negative results pass)"
-"round_half_down~sq_core.v~s#<< (sh - 5'd1));#<< sh);#~core_req~rounding constant one bit too high"
+"round_half_down~sq_core.v~s#<< (sh - 5'd1));#<< sh);#;s#<< p_sh) >> 1;#<< p_sh);#~core_req~rounding constant one bit too high"
 "narrow_round_add~sq_core.v~s#r_sum <= {acc\[ACCW-1\], acc} + rnd;#r_sum <= {1'b0, acc} + rnd;#~core_req~rounding add not sign-extended"
 "prod_zero_ext~sq_core.v~s#assign prod_x = {{(ACCW-PRW){c_prod\[PRW-1\]}}, c_prod};#assign prod_x = {{(ACCW-PRW){1'b0}}, c_prod};#~core_acc~product zero-extended into the accumulator"
 "bias_dropped~sq_core.v~s#acc <= (c_first ? p_bias : acc) + prod_x;#acc <= (c_first ? {ACCW{1'b0}} : acc) + prod_x;#~core_acc~bias not loaded at the start of a row"

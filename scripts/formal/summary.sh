@@ -4,8 +4,19 @@
 #   property N  <what>: proven | bounded to D | failed | not run   [jobs]
 # A property is failed if any of its jobs' proof or cover task failed,
 # bounded if any of its proofs is bounded, proven if all are k-induction.
+# A job that checks several properties (core_ctrl) stops at its first
+# failing assertion: the failure goes to the property whose section
+# ("// ---- (N)") of the props file holds the assertion; the job's other
+# properties are reported "not proven (stopped at property N)".
 # Exit status 1 if any property failed or was not run.
 set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+# section N of a failing "file.vh:line", or empty
+section() {
+	local f=${1%%:*} l=${1#*:}
+	[ -f "$root/tests/formal/$f" ] || return 0
+	head -n "$l" "$root/tests/formal/$f" | grep -oE '// ---- \([0-9]+\)' | tail -1 | tr -dc '0-9'
+}
 sum=${1:-build/formal/summary.txt}
 [ -f "$sum" ] || { echo "summary.sh: no $sum (run make formal)" >&2; exit 1; }
 props=(
@@ -26,7 +37,14 @@ for p in "${props[@]}"; do
 	for j in $jobs; do
 		lines=$(grep -E "^(PASS|FAIL|SKIP): formal $j " "$sum")
 		if [ -z "$lines" ]; then res="not run"; continue; fi
-		if echo "$lines" | grep -q '^FAIL'; then res=failed
+		if echo "$lines" | grep -q '^FAIL'; then
+			loc=$(echo "$lines" | grep '^FAIL' | sed -n 's/.*failed: \([^ ]*\.vh:[0-9]*\).*/\1/p' | head -1)
+			sec=""; [ -n "$loc" ] && sec=$(section "$loc")
+			if [ -n "$sec" ] && [ "$sec" != "$n" ] && [ "$(echo "$jobs" | wc -w)" = 1 ]; then
+				res="not proven (stopped at property $sec)"
+			else
+				res=failed
+			fi
 		elif echo "$lines" | grep -q '^SKIP'; then [ "$res" = failed ] || res="not run"
 		elif [ "$res" = proven ]; then
 			b=$(echo "$lines" | sed -n 's/.*bounded to \([0-9]*\).*/\1/p' | head -1)
@@ -35,6 +53,6 @@ for p in "${props[@]}"; do
 		detail="$detail $j"
 	done
 	printf '  property %s  %-84s %s  [%s ]\n' "$n" "$what:" "$res" "$detail"
-	case $res in failed|"not run") rc=1 ;; esac
+	case $res in failed|"not run"|"not proven"*) rc=1 ;; esac
 done
 exit "$rc"

@@ -93,6 +93,28 @@
 	// accumulator value, every shift 0..31 and every amax the layer table can
 	// give: r_out three cycles after R1 reads (acc, sh), with the amax of the
 	// cycle R3 computes.
+	// amax is amax(A) = 2^(A-1) - 1 for an activation width A in 2..AW, as
+	// the layer table's sat_bits give it (the clamp may rely on amax being
+	// such a mask): assumed for the datapath, and the S_LOAD step that
+	// computes it from sat_bits is asserted below.
+	integer fk;
+	reg fp_amax_ok;
+	always @(*) begin
+		fp_amax_ok = 1'b0;
+		for (fk = 2; fk <= AW; fk = fk + 1)
+			if ({{(32-AW){1'b0}}, amax_reg} == (1 << (fk - 1)) - 1)
+				fp_amax_ok = 1'b1;
+		assume(fp_amax_ok);
+	end
+	reg       fp_ld = 1'b0;        // last cycle was S_LOAD of a hidden layer
+	reg [4:0] fp_sat;
+	always @(posedge i_clk) begin
+		fp_ld  <= state_reg == S_LOAD && !lt_is_last && !i_rst;
+		fp_sat <= lt_sat_bits;
+	end
+	always @(*)
+		if (fp_ld && fp_sat >= 2 && fp_sat <= AW)
+			assert({{(32-AW){1'b0}}, amax_reg} == (1 << (fp_sat - 1)) - 1);
 	localparam integer FRW = 40;      // holds acc + 2^30 and its shift by 31
 	genvar fq;
 	for (fq = 0; fq < P; fq = fq + 1) begin : g_freq
@@ -100,6 +122,20 @@
 		reg  [4:0]      fp_sh1, fp_sh2, fp_sh3;
 		reg  [AW-1:0]   fp_amax1;
 		reg  [1:0]      fp_n = 2'd0;      // cycles of history
+		// a row has started in this lane (its first entry loaded sh): from
+		// then on the lane's rounding constant belongs to sh
+		reg             fp_row = 1'b0, fp_row1 = 1'b0, fp_row2 = 1'b0, fp_row3 = 1'b0;
+		wire [QW-1:0]   fp_rnd = (g_lane[fq].sh == 5'd0) ? {QW{1'b0}} :
+					 ({{(QW-1){1'b0}}, 1'b1} << (g_lane[fq].sh - 5'd1));
+		always @(posedge i_clk) begin
+			if (c_v && c_first)
+				fp_row <= 1'b1;
+			fp_row1 <= fp_row; fp_row2 <= fp_row1; fp_row3 <= fp_row2;
+		end
+		always @(*)
+			if (fp_row)   // 2^(sh-1) in QW bits; a shift of QW may give 0 too
+				assert(g_lane[fq].rnd == fp_rnd ||
+				       (g_lane[fq].sh >= QW && g_lane[fq].rnd == {QW{1'b0}}));
 		always @(posedge i_clk) begin
 			fp_acc1 <= g_lane[fq].acc; fp_acc2 <= fp_acc1; fp_acc3 <= fp_acc2;
 			fp_sh1  <= g_lane[fq].sh;  fp_sh2  <= fp_sh1;  fp_sh3  <= fp_sh2;
@@ -115,15 +151,15 @@
 		wire signed [FRW-1:0] fp_am  = {{(FRW-AW){1'b0}}, fp_amax1};
 		wire signed [FRW-1:0] fp_ref = fp_t < 0 ? 40'sd0 : (fp_t > fp_am ? fp_am : fp_t);
 		always @(*)
-			if (fp_n == 2'd3)
+			if (fp_n == 2'd3 && fp_row3)
 				assert({{(FRW-AW){1'b0}}, g_lane[fq].r_out} == fp_ref);
 		// the spec's examples are reachable: a tie rounds up, a negative
 		// tie towards zero, and the clamp bites on both sides
 		always @(*) begin
-			cover(fp_n == 2'd3 && fp_sh3 == 5'd1 && fp_x == 40'sd5 && fp_ref == 40'sd3);
-			cover(fp_n == 2'd3 && fp_sh3 == 5'd1 && fp_x == -40'sd5 && fp_t == -40'sd2);
-			cover(fp_n == 2'd3 && fp_t > fp_am && fp_am != 0 && g_lane[fq].r_out == fp_amax1);
-			cover(fp_n == 2'd3 && fp_t < 0 && g_lane[fq].r_out == 0);
+			cover(fp_n == 2'd3 && fp_row3 && fp_sh3 == 5'd1 && fp_x == 40'sd5 && fp_ref == 40'sd3);
+			cover(fp_n == 2'd3 && fp_row3 && fp_sh3 == 5'd1 && fp_x == -40'sd5 && fp_t == -40'sd2);
+			cover(fp_n == 2'd3 && fp_row3 && fp_t > fp_am && fp_am != 0 && g_lane[fq].r_out == fp_amax1);
+			cover(fp_n == 2'd3 && fp_row3 && fp_t < 0 && g_lane[fq].r_out == 0);
 		end
 	end
 `endif
