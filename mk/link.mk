@@ -22,13 +22,13 @@ LINK_CFLAGS := $(CSTD) $(WARNS) -O1 -g -Ihost -Itests/link $(SAN_FLAGS)
 # Waivers for the stand-in only (test code, behavioural): widths and unused parameters.
 STANDIN_WAIVE := -Wno-WIDTH -Wno-UNUSEDPARAM -Wno-UNUSEDSIGNAL -Wno-BLKSEQ
 
-# verilate_sim(out, core dir, clk, baud, P, label)
+# verilate_sim(out, core dir, clk, baud, P, label[, extra -G options])
 define verilate_sim
 	$(call say,VERILATE,$(1))
 	@mkdir -p $(dir $(1))obj
 	$(Q)$(VERILATOR) --cc --exe --build -j 2 -O3 --x-assign fast --x-initial fast -Wno-fatal -MAKEFLAGS "OPT_FAST=-O2 OPT_GLOBAL=-O2" $(if $(findstring standin,$(6)),$(STANDIN_WAIVE)) \
 	  --top-module sparq_top -Mdir $(dir $(1))obj -y $(2) -y rtl \
-	  -GCLK_HZ=$(3) -GBAUD=$(4) -GP=$(5) $(if $(findstring standin,$(6)),-GWD_LG=16) \
+	  -GCLK_HZ=$(3) -GBAUD=$(4) -GP=$(5) $(if $(findstring standin,$(6)),-GWD_LG=16) $(7) \
 	  -CFLAGS "-O2 -I$(abspath host) -DSIM_CLK_HZ=$(3) -DSIM_BAUD=$(4) -DSIM_P=$(5) -DSIM_CORE='\"$(6)\"'" \
 	  -LDFLAGS "-lm" -o sparq-sim \
 	  rtl/sparq_top.v $(abspath $(SIM_SRC)) $(abspath $(LIBSPARQ)) >$(dir $(1))build.log 2>&1 || \
@@ -62,6 +62,31 @@ test-link-lint: ## suite: Verilator -Wall on the link modules and sparq_top (3 p
 	    else echo "FAIL: lint $$m $$g"; sed 's/^/    /' $(LINK_TB)/lint.log | head; rc=1; fi; \
 	  done; done; exit $$rc
 
+# sparq-sim whose memories start with a model's $readmemh images, as a
+# bitstream built with that model does (no LOAD needed):
+#   make sparq-sim-img IMG_MODEL=m.sqm   -> $(BUILD)/sim/board/img/sparq-sim
+# The model id is the .sqm file's CRC-32 field (docs/protocol.md).
+LINK_IMG  := $(BUILD)/tests/link/img
+link_comma := ,
+IMG_MODEL ?= $(LINK_IMG)/r1.sqm
+IMG_SIM   := $(BUILD)/sim/board/img/sparq-sim
+img_dims   = $(shell $(BUILD)/bin/sparq info $(IMG_MODEL) --json 2>/dev/null | \
+               sed -n 's/.*"dims": *\[\([0-9, ]*\)\].*/\1/p' | tr -d ' ')
+$(LINK_IMG)/r1.sqm: | $(BUILD)/bin/sparq
+	@mkdir -p $(dir $@)
+	$(Q)$(BUILD)/bin/sparq random --layers 4,64,64,2 --seed 19 -o $@ >/dev/null
+$(LINK_IMG)/hex/lt.hex: $(IMG_MODEL) | $(BUILD)/bin/sparq
+	$(Q)$(BUILD)/bin/sparq export $(IMG_MODEL) --lanes 8 -o $(LINK_IMG)/hex >/dev/null
+$(IMG_SIM): $(LINK_RTL) rtl/sq_core.v $(SIM_SRC) $(LIBSPARQ) $(LINK_IMG)/hex/lt.hex
+	$(call verilate_sim,$@,rtl,12000000,1000000,8,sq_core+images,\
+	  -GINIT_LT='"$(abspath $(LINK_IMG)/hex/lt.hex)"' -GINIT_RT='"$(abspath $(LINK_IMG)/hex/rt.hex)"' \
+	  -GINIT_WM='"$(abspath $(LINK_IMG)/hex/wm.hex)"' -GINIT_PM='"$(abspath $(LINK_IMG)/hex/pm.hex)"' \
+	  -GINIT_MODEL_ID=32\'h$(shell od -An -tx4 -j12 -N4 $(IMG_MODEL) | tr -d ' ') \
+	  -GINIT_IN_DIM=$(word 1,$(subst $(link_comma), ,$(img_dims))) \
+	  -GINIT_OUT_DIM=$(lastword $(subst $(link_comma), ,$(img_dims))))
+.PHONY: sparq-sim-img
+sparq-sim-img: $(IMG_SIM) ## sparq-sim with IMG_MODEL's $$readmemh images built in (as a bitstream)
+
 # ---- RTL benches (iverilog) -----------------------------------------------------
 $(LINK_TB)/tb_uart_%: tests/link/tb_uart.v rtl/sq_uart_rx.v rtl/sq_uart_tx.v
 	@mkdir -p $(dir $@)
@@ -83,8 +108,8 @@ $(LINK_TB)/test_link_sim: tests/link/test_link_sim.c tests/link/standin.h $(LIBS
 	$(Q)$(CC) $(LINK_CFLAGS) -Itests/unit -o $@ $< $(LIBSPARQ_SAN) $(LDLIBS)
 
 TEST_SUITES += test-link-sim
-test-link-sim: $(LINK_TB)/test_link_sim $(STANDIN_SIM) $(BUILD)/bin/sparq-sim ## suite: frames through sparq-sim (stand-in core, then the real core vs golden)
-	$(Q)$(LINK_TB)/test_link_sim $(STANDIN_SIM) $(BUILD)/bin/sparq-sim $(LINK_TB)
+test-link-sim: $(LINK_TB)/test_link_sim $(STANDIN_SIM) $(BUILD)/bin/sparq-sim $(IMG_SIM) ## suite: frames through sparq-sim (stand-in core; real core vs golden, loaded and from images)
+	$(Q)$(LINK_TB)/test_link_sim $(STANDIN_SIM) $(BUILD)/bin/sparq-sim $(LINK_TB) $(IMG_SIM) $(IMG_MODEL)
 
 # The link's own cost: sparq_top with the core as a black box (its ports only);
 # rtl.mk synthesizes the core itself. `make synth-top` runs the whole design.

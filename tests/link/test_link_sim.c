@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -36,7 +37,7 @@
 #include "standin.h"
 #include "testlib.h"
 
-static const char *standin_bin, *real_bin, *tmpdir;
+static const char *standin_bin, *real_bin, *tmpdir, *img_bin, *img_model;
 
 /* ---- a running sparq-sim and a connection to it ---------------------------- */
 
@@ -73,6 +74,21 @@ static int sim_connect(sim *s)
 	return 0;
 }
 
+/* Every sparq-sim started, so that a failing test never leaves one behind
+ * (it would hold the test's output pipe open). */
+static pid_t g_pids[16];
+static int g_npids;
+
+static void kill_all(void)
+{
+	for (int i = 0; i < g_npids; i++)
+		if (g_pids[i] > 0) {
+			kill(g_pids[i], SIGTERM);
+			waitpid(g_pids[i], NULL, 0);
+			g_pids[i] = 0;
+		}
+}
+
 /* Starts bin on TMPDIR/name.sock with extra arguments (NULL-terminated). */
 static int sim_start(sim *s, const char *bin, const char *name, const char *const *args)
 {
@@ -92,9 +108,12 @@ static int sim_start(sim *s, const char *bin, const char *name, const char *cons
 	if (s->pid < 0)
 		return -1;
 	if (s->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);  /* dies with the test */
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
+	if (g_npids < 16)
+		g_pids[g_npids++] = s->pid;
 	double t0 = now_s();
 	while (now_s() - t0 < 120) {
 		struct stat st;
@@ -118,6 +137,9 @@ static void sim_stop(sim *s)
 	if (s->pid > 0) {
 		kill(s->pid, SIGTERM);
 		waitpid(s->pid, NULL, 0);
+		for (int i = 0; i < g_npids; i++)
+			if (g_pids[i] == s->pid)
+				g_pids[i] = 0;
 	}
 	s->pid = 0;
 }
@@ -807,15 +829,68 @@ static int t_real_golden(void)
 	return 0;
 }
 
+/* A build whose memories start with a model's $readmemh images (as a
+ * bitstream): INFO reports that model, INFER equals golden, without LOAD. */
+static int t_images(void)
+{
+	sq_model *m = NULL;
+	sq_err err;
+	sim s;
+	static sq_golden_ws ws;
+	sq_rng r;
+	uint8_t hdr[16];
+
+	if (!img_bin || access(img_bin, X_OK) != 0)
+		return TL_SKIP;
+	CHECK(sqm_read_file(img_model, &m, &err) == 0);
+	FILE *f = fopen(img_model, "rb");
+	CHECK(f != NULL);
+	CHECK(fread(hdr, 1, sizeof(hdr), f) == sizeof(hdr));
+	fclose(f);
+	CHECK(sim_start(&s, img_bin, "img", NULL) == 0);
+	sq_frame req, rsp;
+	sq_link_info in;
+	CHECK(simple(&s, SQ_LINK_INFO, &rsp) == 0 && sq_link_info_decode(&rsp, &in) == 0);
+	CHECKF(in.model_id == sq_get_u32(hdr + 12), "model id 0x%08x", in.model_id);
+	CHECK(in.in_dim == m->dims[0] && in.out_dim == m->dims[m->n_layers]);
+	uint32_t nin = m->dims[0], nout = m->dims[m->n_layers];
+	CHECK(nin <= 64 && nout <= 16);
+	uint32_t amax = (1u << (m->q[0].abits_in - 1)) - 1;
+	sq_rng_seed(&r, 29);
+	for (int i = 0; i < 100; i++) {
+		int32_t a[64], q[16];
+		int64_t qe[16];
+		uint16_t act;
+		uint32_t cyc;
+		for (uint32_t k = 0; k < nin; k++)
+			a[k] = (int32_t)(sq_rng_u64(&r) % (2 * amax + 1)) - (int32_t)amax;
+		req.type = SQ_LINK_INFER;
+		CHECK(sq_link_infer_req_encode(&req, a, nin, in.AW) == 0);
+		CHECK(xfer(&s, &req, &rsp) == 0);
+		CHECK(sq_link_infer_resp_decode(&rsp, nout, &act, &cyc, q) == 0);
+		uint32_t ae = sq_golden_infer(m, a, qe, &ws, NULL);
+		CHECK(act == ae);
+		for (uint32_t j = 0; j < nout; j++)
+			CHECK(q[j] == (int32_t)qe[j]);
+	}
+	sim_stop(&s);
+	sq_model_free(m);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: test_link_sim STANDIN_SIM REAL_SIM TMPDIR\n");
+	if (argc != 4 && argc != 6) {
+		fprintf(stderr, "usage: test_link_sim STANDIN_SIM REAL_SIM TMPDIR [IMG_SIM IMG_MODEL]\n");
 		return 2;
 	}
 	standin_bin = argv[1];
 	real_bin = argv[2];
 	tmpdir = argv[3];
+	if (argc == 6) {
+		img_bin = argv[4];
+		img_model = argv[5];
+	}
 	signal(SIGPIPE, SIG_IGN);
 	RUN(t_start_standin);
 	RUN(t_info);
@@ -830,7 +905,7 @@ int main(int argc, char **argv)
 	RUN(t_faults);
 	RUN(t_vanish);
 	RUN(t_real_golden);
-	if (g_up)
-		sim_stop(&g_sim);
+	RUN(t_images);
+	kill_all();
 	return tl_done();
 }
