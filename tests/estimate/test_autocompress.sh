@@ -61,4 +61,14 @@ elif [ "$(wc -l < "$work/bad.err")" -ge 1 ] && grep -q '^sparq autocompress: --b
 else
 	fail bad-input "$(head -1 "$work/bad.err")"
 fi
+# sparq estimate: a float-only model and an unknown board fail with one line
+if "$sparq" estimate models/r1-cartpole-float.sqm 2> "$work/e1.err" > /dev/null; then
+	fail estimate-bad-input "accepted a model without a fixed payload"
+elif grep -q '^sparq estimate: .*no fixed-point payload' "$work/e1.err" &&
+     ! "$sparq" estimate "$out" --board nosuch 2> "$work/e2.err" > /dev/null &&
+     grep -q "^sparq estimate: --board 'nosuch': unknown" "$work/e2.err"; then
+	pass estimate-bad-input
+else
+	fail estimate-bad-input "$(head -1 "$work/e1.err") / $(head -1 "$work/e2.err")"
+fi
 [ "$fails" -eq 0 ]
