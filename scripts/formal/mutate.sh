@@ -83,6 +83,9 @@ for m in "${MUTANTS[@]}"; do
 	case $line in
 	FAIL:*)
 		if [ -n "$at" ]; then
+			f=${at%%:*}; l=${at#*:}
+			sec=$(head -n "$l" "$root/tests/formal/$f" 2>/dev/null | grep -oE '// ---- \([0-9]+\)' | tail -1 | tr -dc '0-9')
+			[ -n "$sec" ] && job="$job (property $sec)"
 			say "PASS: mutant $name caught by $job at $at  -- $what"
 		else   # an elaboration error is not a catch
 			say "FAIL: mutant $name broke the build, not a property: ${line#FAIL: }"
