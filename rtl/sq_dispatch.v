@@ -202,7 +202,8 @@ module sq_dispatch #(
 		end
 	endgenerate
 
-	wire [9:0] pidx = tx_idx_reg - 10'd4;
+	reg  [9:0] pidx_reg;        // payload index: tx_idx_reg - 4, kept as a register
+	wire [9:0] pidx = pidx_reg;
 	wire [1:0] cidx = tx_idx_reg[1:0] - 2'd2;
 	wire [15:0] rsp_len16 = {6'd0, rsp_len_reg};
 	reg  [7:0] pbyte;
@@ -297,6 +298,7 @@ module sq_dispatch #(
 			tx_end_reg   <= plen + 10'd3;
 			rsp_code_reg <= code;
 			tx_idx_reg   <= 10'd0;
+			pidx_reg     <= 10'h3FC;  // -4
 			state_reg    <= S_TX;
 		end
 	endtask
@@ -500,6 +502,7 @@ module sq_dispatch #(
 				m_body_data  <= body_byte;
 				m_body_last  <= tx_final;
 				tx_idx_reg   <= tx_idx_reg + 1'b1;
+				pidx_reg     <= pidx_reg + 1'b1;
 				if (q_phase) begin
 					qb_reg <= qb_reg + 1'b1;
 					if (qb_reg == 2'd3)
