@@ -92,7 +92,7 @@ NNZ=$(awk -v P="$P" -v EW="$EW" -v WW="$WW" '
 DENSE=0
 [ -f "$md/dims.txt" ] && DENSE=$(sed -nE 's/^DIMS=//p' "$md/dims.txt" | tr , ' ' |
 	awk '{ for (i = 1; i < NF; i++) s += $i * $(i + 1) } END { print s + 0 }')
-SPARSITY_PCT=$(awk -v n="$NNZ" -v d="${DENSE:-0}" 'BEGIN { printf "%d", d > 0 ? 100 - 100 * n / d + 0.5 : 90 }')
+SPARSITY_PCT=$(awk -v n="$NNZ" -v d="${DENSE:-0}" 'BEGIN { printf "%d", (d > 0) ? (100 - 100 * n / d + 0.5) : 90 }')
 if [ -z "${FIT_HW:-}" ] && [ "$E_MODEL" -gt "$FPGA_RES_EBR" ]; then
 	short=$((E_MODEL - FPGA_RES_EBR))
 	# Weight words scale with the nonzeros: what would bring E_MODEL down to the budget?
