@@ -8,6 +8,7 @@
  * previous one); every weight width quantizes the same pruned network.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,12 +85,27 @@ static int plot(const char *png, const struct point *pt, size_t n, size_t nw,
 		unlink(dat);
 		return -1;
 	}
-	/* one block per weight width: bytes, return */
+	/* one block per weight width: bytes, return, in order of bytes */
 	for (size_t w = 0; w < nw; w++) {
-		for (size_t i = 0; i < n; i++)
-			if (pt[i].wbits == wb[w])
-				fprintf(f, "%llu %.4f %.3f\n", (unsigned long long)pt[i].sz.packed_bytes,
-					pt[i].ev.mean, pt[i].achieved);
+		/* selection by (bytes, index): ties keep their order */
+		uint64_t lb = 0;
+		size_t li = SIZE_MAX;
+		for (;;) {
+			size_t best = n;
+			for (size_t i = 0; i < n; i++) {
+				uint64_t b = pt[i].sz.packed_bytes;
+				bool after = li == SIZE_MAX || b > lb || (b == lb && i > li);
+				if (pt[i].wbits == wb[w] && after &&
+				    (best == n || b < pt[best].sz.packed_bytes))
+					best = i;
+			}
+			if (best == n)
+				break;
+			lb = pt[best].sz.packed_bytes;
+			li = best;
+			fprintf(f, "%llu %.4f %.3f\n", (unsigned long long)lb, pt[best].ev.mean,
+				pt[best].achieved);
+		}
 		fprintf(f, "\n\n");
 	}
 	fprintf(f, "%llu %.4f 0\n", (unsigned long long)dense, ref->mean);
