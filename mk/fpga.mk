@@ -190,6 +190,12 @@ patch: fpga-check-board ## put MODEL's weights into the existing bitstream (same
 
 FORCE:
 
+.PHONY: test-fpga
+TEST_SUITES += test-fpga
+test-fpga: ## bitstream flow tests: fit stop, R1 builds with timing, reproducibility, patching
+	$(fpga_need_sparq)
+	$(Q)SPARQ=$(SPARQ) MAKE="$(MAKE)" bash tests/fpga/test_fpga.sh
+
 .PHONY: bench-fpga
 BENCH_TARGETS += bench-fpga
 bench-fpga: ## bitstream figures: R1/R2 x P x board -> build/bench-fpga/bitstreams.md (long)
