@@ -104,6 +104,7 @@ module sq_core #(
 	localparam integer PRW   = WW + AW;          // product width
 	localparam integer AMW   = ROWW + 1;         // activation address {bank, word}
 	localparam integer QW    = ACCW + 1;         // requantization width
+	localparam integer CMPL  = ACCW / 2;         // argmax compare: low half width
 	localparam integer     PM1       = P - 1;
 	localparam [SLOTW-1:0] SLOT_LAST = PM1[SLOTW-1:0];
 
@@ -146,10 +147,37 @@ module sq_core #(
 	(* no_rw_check *)
 	reg  [LTW-1:0]    lt [0:MAXL-1];
 	reg  [LTW-1:0]    lt_q;
+	// The load port is registered: a beat accepted at one edge is written at
+	// the next, from flip-flops (decode and range checks stay off the memory
+	// write-enable paths).
 	wire              ld_fire = s_ld_valid && s_ld_ready;
-	wire              unused_ld = ^s_ld_data;  // each memory takes its low bits
-	wire              lt_we = ld_fire && (s_ld_mem == 2'd0) &&
-				  ({16'd0, s_ld_addr} < MAXL);
+	reg               lt_we, rt_we;
+	reg  [P-1:0]      wm_we, pm_we;  // one-hot lane enables
+	reg  [15:0]       ld_addr_q;
+	reg  [63:0]       ld_data_q;
+	reg               ld_pending;    // a beat was accepted last cycle: its write is now
+	wire              unused_ld = ^{ld_addr_q, ld_data_q};  // memories take low bits
+	integer li;
+	always @(posedge i_clk) begin
+		lt_we <= ld_fire && (s_ld_mem == 2'd0) && ({16'd0, s_ld_addr} < MAXL);
+		rt_we <= ld_fire && (s_ld_mem == 2'd1) && ((s_ld_addr >> LG_RD) == 16'd0);
+		for (li = 0; li < P; li = li + 1) begin
+			wm_we[li] <= ld_fire && (s_ld_mem == 2'd2) && (s_ld_lane == li[3:0]) &&
+				     ((s_ld_addr >> LG_WD) == 16'd0);
+			pm_we[li] <= ld_fire && (s_ld_mem == 2'd3) && (s_ld_lane == li[3:0]) &&
+				     ((s_ld_addr >> LG_RD) == 16'd0);
+		end
+		ld_addr_q <= s_ld_addr;
+		ld_data_q <= s_ld_data;
+		ld_pending <= ld_fire;
+		if (i_rst) begin
+			ld_pending <= 1'b0;
+			lt_we <= 1'b0;
+			rt_we <= 1'b0;
+			wm_we <= {P{1'b0}};
+			pm_we <= {P{1'b0}};
+		end
+	end
 	generate
 		if (INIT_LT != "") begin : g_init_lt
 			initial $readmemh(INIT_LT, lt);
@@ -157,7 +185,7 @@ module sq_core #(
 	endgenerate
 	always @(posedge i_clk) begin
 		if (lt_we)
-			lt[s_ld_addr[LGL-1:0]] <= s_ld_data[LTW-1:0];
+			lt[ld_addr_q[LGL-1:0]] <= ld_data_q[LTW-1:0];
 		lt_q <= lt[layer_reg];
 	end
 
@@ -172,8 +200,6 @@ module sq_core #(
 	reg  [DIMW-1:0]   rt [0:(1<<LG_RD)-1];
 	reg  [DIMW-1:0]   rt_q;
 	wire [LG_RD-1:0]  rt_raddr;
-	wire              rt_we = ld_fire && (s_ld_mem == 2'd1) &&
-				  ({16'd0, s_ld_addr} < (1 << LG_RD));
 	generate
 		if (INIT_RT != "") begin : g_init_rt
 			initial $readmemh(INIT_RT, rt);
@@ -181,7 +207,7 @@ module sq_core #(
 	endgenerate
 	always @(posedge i_clk) begin
 		if (rt_we)
-			rt[s_ld_addr[LG_RD-1:0]] <= s_ld_data[DIMW-1:0];
+			rt[ld_addr_q[LG_RD-1:0]] <= ld_data_q[DIMW-1:0];
 		rt_q <= rt[rt_raddr];
 	end
 
@@ -190,8 +216,6 @@ module sq_core #(
 	reg  [P*EW-1:0]   wm [0:(1<<LG_WD)-1];
 	reg  [P*EW-1:0]   wm_q;
 	reg  [LG_WD-1:0]  wa_reg;        // next weight word to issue
-	wire              wm_ld = ld_fire && (s_ld_mem == 2'd2) &&
-				  ({16'd0, s_ld_addr} < (1 << LG_WD));
 	generate
 		if (INIT_WM != "") begin : g_init_wm
 			initial $readmemh(INIT_WM, wm);
@@ -200,8 +224,8 @@ module sq_core #(
 	integer wi;
 	always @(posedge i_clk) begin
 		for (wi = 0; wi < P; wi = wi + 1)
-			if (wm_ld && s_ld_lane == wi[3:0])
-				wm[s_ld_addr[LG_WD-1:0]][wi*EW +: EW] <= s_ld_data[EW-1:0];
+			if (wm_we[wi])
+				wm[ld_addr_q[LG_WD-1:0]][wi*EW +: EW] <= ld_data_q[EW-1:0];
 		wm_q <= wm[wa_reg];
 	end
 
@@ -210,8 +234,6 @@ module sq_core #(
 	reg  [P*PW-1:0]   pm [0:(1<<LG_RD)-1];
 	reg  [P*PW-1:0]   pm_q;
 	reg  [LG_RD-1:0]  m_g_reg;       // round index of the entry in stage M
-	wire              pm_ld = ld_fire && (s_ld_mem == 2'd3) &&
-				  ({16'd0, s_ld_addr} < (1 << LG_RD));
 	generate
 		if (INIT_PM != "") begin : g_init_pm
 			initial $readmemh(INIT_PM, pm);
@@ -220,8 +242,8 @@ module sq_core #(
 	integer pi;
 	always @(posedge i_clk) begin
 		for (pi = 0; pi < P; pi = pi + 1)
-			if (pm_ld && s_ld_lane == pi[3:0])
-				pm[s_ld_addr[LG_RD-1:0]][pi*PW +: PW] <= s_ld_data[PW-1:0];
+			if (pm_we[pi])
+				pm[ld_addr_q[LG_RD-1:0]][pi*PW +: PW] <= ld_data_q[PW-1:0];
 		pm_q <= pm[m_g_reg];
 	end
 
@@ -294,10 +316,22 @@ module sq_core #(
 	// activation memory write port (shared by the observation and round results)
 	reg  [ROWW-1:0]   obs_cnt_reg;   // activation word of the next beat
 	reg  [RCW-1:0]    obs_left_reg;  // beats after the current one (S_OBS)
+	// observation beats are registered and written a cycle later (the input
+	// handshake stays off the wide write-data multiplexer)
 	wire              obs_fire = s_obs_valid && s_obs_ready;
-	wire              am_we    = obs_fire || r3_v;
-	wire [AMW-1:0]    am_waddr = obs_fire ? {1'b0, obs_cnt_reg} : {~bank_reg, r3_k};
-	wire [P*AW-1:0]   am_wdata = obs_fire ? s_obs_data : x_word;
+	reg               obs_we;
+	reg  [ROWW-1:0]   obs_word;
+	reg  [P*AW-1:0]   obs_data;
+	always @(posedge i_clk) begin
+		obs_we   <= obs_fire;
+		obs_word <= obs_cnt_reg;
+		obs_data <= s_obs_data;
+		if (i_rst)
+			obs_we <= 1'b0;
+	end
+	wire              am_we    = obs_we || r3_v;
+	wire [AMW-1:0]    am_waddr = obs_we ? {1'b0, obs_word} : {~bank_reg, r3_k};
+	wire [P*AW-1:0]   am_wdata = obs_we ? obs_data : x_word;
 
 	genvar gp;
 	generate
@@ -355,19 +389,20 @@ module sq_core #(
 			wire [4:0]       p_sh   = pe[PW-1:ACCW];
 			reg  [ACCW-1:0]  acc;
 			reg  [4:0]       sh;
+			reg  [QW-1:0]    rnd;    // 2^(sh-1), or 0 for sh = 0
 			always @(posedge i_clk)
 				if (c_v) begin
 					acc <= (c_first ? p_bias : acc) + prod_x;
-					if (c_first)
-						sh <= p_sh;
+					if (c_first) begin
+						sh  <= p_sh;
+						rnd <= ({{(QW-1){1'b0}}, 1'b1} << p_sh) >> 1;
+					end
 				end
 			assign acc_word[gp*ACCW +: ACCW] = acc;
 
 			// R1: rounding add, one bit wider (never overflows)
 			reg  [QW-1:0]    r_sum;
 			reg  [4:0]       r_sh;
-			wire [QW-1:0]    rnd = (sh == 5'd0) ? {QW{1'b0}} :
-					       ({{(QW-1){1'b0}}, 1'b1} << (sh - 5'd1));
 			always @(posedge i_clk) begin
 				r_sum <= {acc[ACCW-1], acc} + rnd;
 				r_sh  <= sh;
@@ -378,7 +413,8 @@ module sq_core #(
 				r_shr <= $unsigned($signed(r_sum) >>> r_sh);
 			// R3: clamp to [0, amax] (saturation and ReLU in one)
 			wire             r_neg  = r_shr[QW-1];
-			wire             r_over = r_shr > {{(QW-AW){1'b0}}, amax_reg};
+			// amax is a low mask (2^(sat-1) - 1): above it is any bit outside it
+			wire             r_over = |(r_shr & ~{{(QW-AW){1'b0}}, amax_reg});
 			reg  [AW-1:0]    r_out;
 			always @(posedge i_clk)
 				r_out <= r_neg ? {AW{1'b0}} : (r_over ? amax_reg : r_shr[AW-1:0]);
@@ -403,9 +439,16 @@ module sq_core #(
 	reg               q1_v;          // qb_q valid for (q1_j, q1_s)
 	reg  [DIMW-1:0]   q1_j;
 	reg  [SLOTW-1:0]  q1_s;
+	reg               q1_first;
 	reg               q2_v;          // q2_val valid for q2_j
 	reg  [DIMW-1:0]   q2_j;
 	reg  [ACCW-1:0]   q2_val;
+	reg               q2_first;
+	reg               q3_v;          // q3_*: q3_val against the maximum, in halves
+	reg               q3_first, q3_gt_hi, q3_eq_hi, q3_gt_lo;
+	reg  [DIMW-1:0]   q3_j;
+	reg  [ACCW-1:0]   q3_val;
+	reg               scan_ph;       // ARG issues an index every other cycle
 	reg  [ACCW-1:0]   best_reg;
 	reg  [DIMW-1:0]   best_j;
 	reg               res_wait;      // S_RES: qb_q holds beat j_reg's word
@@ -414,7 +457,8 @@ module sq_core #(
 	// result beat value: slot js_reg of qb_q
 	wire [P*ACCW-1:0] res_shifted = qb_q >> ({{(32-SLOTW){1'b0}}, js_reg} * ACCW);
 	wire [ACCW-1:0]   q1_val_res = res_shifted[ACCW-1:0];
-	wire              unused_q = ^{q1_shifted, res_shifted};
+	wire              unused_q = ^{q1_shifted, res_shifted, amax_hi[AW]};
+	wire [AW:0]       amax_hi = {(AW+1){1'b1}} << lt_sat_bits >> 1;  // ones from sat-1 up
 	wire              scan_more = (j_reg != out_dim_reg);
 	wire              res_fire  = m_res_valid && m_res_ready;
 
@@ -422,13 +466,14 @@ module sq_core #(
 	reg  [31:0]       cyc_reg;
 
 	// ---- controller ------------------------------------------------------------
-	assign s_obs_ready = ((state_reg == S_IDLE) && lt0_ok_reg) || (state_reg == S_OBS);
+	assign s_obs_ready = ((state_reg == S_IDLE) && lt0_ok_reg && !ld_pending) ||
+			     (state_reg == S_OBS);
 	assign s_ld_ready  = (state_reg == S_IDLE) && !s_obs_valid;
 
 	wire obs_last = (state_reg == S_IDLE) ? (lt_in_words == 1) : (obs_left_reg == 0);
 
 	always @(posedge i_clk) begin
-		lt0_ok_reg <= (layer_reg == 0) && !lt_we;
+		lt0_ok_reg <= (layer_reg == 0) && !ld_pending;
 		cyc_reg <= cyc_reg + 1'b1;
 		q1_v <= 1'b0;
 		q2_v <= q1_v;
@@ -436,9 +481,21 @@ module sq_core #(
 		q1_s <= js_reg;
 		q2_j <= q1_j;
 		q2_val <= q1_val;
-		if (q2_v && (q2_j == 0 || $signed(q2_val) > $signed(best_reg))) begin
-			best_reg <= q2_val;
-			best_j   <= q2_j;
+		q1_first <= (j_reg == 0);
+		q2_first <= q1_first;
+		// the compare is registered (q3) and the running maximum updated a
+		// cycle later: indices come every other cycle, so each compare sees
+		// the maximum of all indices before it
+		q3_v     <= q2_v;
+		q3_first <= q2_first;
+		q3_gt_hi <= $signed(q2_val[ACCW-1:CMPL]) > $signed(best_reg[ACCW-1:CMPL]);
+		q3_eq_hi <= q2_val[ACCW-1:CMPL] == best_reg[ACCW-1:CMPL];
+		q3_gt_lo <= q2_val[CMPL-1:0] > best_reg[CMPL-1:0];
+		q3_j     <= q2_j;
+		q3_val   <= q2_val;
+		if (q3_v && (q3_first || q3_gt_hi || (q3_eq_hi && q3_gt_lo))) begin
+			best_reg <= q3_val;
+			best_j   <= q3_j;
 		end
 
 		case (state_reg)
@@ -466,8 +523,8 @@ module sq_core #(
 			rounds_left_reg <= lt_n_rounds;
 			is_q_reg        <= lt_is_last;
 			out_dim_reg     <= lt_out_dim;
-			amax_reg        <= ({{(AW-1){1'b0}}, 1'b1} << (lt_sat_bits - 5'd1)) -
-					   {{(AW-1){1'b0}}, 1'b1};
+			// amax = 2^(sat-1) - 1 as a mask: no carry chain after the table
+			amax_reg        <= ~amax_hi[AW-1:0];
 			rem_reg         <= {DIMW{1'b0}};
 			k_reg           <= {ROWW{1'b0}};
 			state_reg       <= S_RUN;
@@ -491,6 +548,7 @@ module sq_core #(
 			if (pipe_drained) begin
 				if (is_q_reg) begin
 					state_reg <= S_ARG;
+					scan_ph   <= 1'b0;
 					j_reg     <= {DIMW{1'b0}};
 					js_reg    <= {SLOTW{1'b0}};
 					qb_raddr  <= {ROWW{1'b0}};
@@ -500,17 +558,21 @@ module sq_core #(
 				end
 			end
 		S_ARG: begin
-			// one index per cycle: read word, select slot, compare
+			// an index every other cycle: read word, select slot, compare,
+			// update the maximum
+			scan_ph <= ~scan_ph;
 			if (scan_more) begin
-				q1_v  <= 1'b1;
-				j_reg <= j_reg + 1'b1;
-				if (js_reg == SLOT_LAST) begin
-					js_reg   <= {SLOTW{1'b0}};
-					qb_raddr <= qb_raddr + 1'b1;
-				end else begin
-					js_reg <= js_reg + 1'b1;
+				if (!scan_ph) begin
+					q1_v  <= 1'b1;
+					j_reg <= j_reg + 1'b1;
+					if (js_reg == SLOT_LAST) begin
+						js_reg   <= {SLOTW{1'b0}};
+						qb_raddr <= qb_raddr + 1'b1;
+					end else begin
+						js_reg <= js_reg + 1'b1;
+					end
 				end
-			end else if (!q1_v && !q2_v) begin
+			end else if (!q1_v && !q2_v && !q3_v) begin
 				state_reg <= S_RES;
 				j_reg     <= {DIMW{1'b0}};
 				js_reg    <= {SLOTW{1'b0}};
@@ -560,6 +622,7 @@ module sq_core #(
 			o_busy      <= 1'b0;
 			q1_v        <= 1'b0;
 			q2_v        <= 1'b0;
+			q3_v        <= 1'b0;
 		end
 	end
 

@@ -104,7 +104,7 @@ if command -v "$NEXTPNR" >/dev/null 2>&1; then
 	"$YOSYS" -q -l "$out/fmax-synth.log" -p "read_verilog rtl/sq_core.v tests/cosim/sq_core_fmax.v; \
 		chparam $params $inits sq_core_fmax; synth_ice40 -dsp -top sq_core_fmax -json $fj" >/dev/null
 	start=$(date +%s)
-	if "$NEXTPNR" --up5k --package sg48 --freq 50 --seed 1 --json "$fj" --asc "$out/fmax.asc" \
+	if "$NEXTPNR" --up5k --package sg48 --freq 50 --seed 1 --timing-allow-fail --json "$fj" --asc "$out/fmax.asc" \
 	     >"$out/fmax-pnr.log" 2>&1; then
 		mhz=$(sed -n "s/.*Max frequency for clock .*: \([0-9.]*\) MHz.*/\1/p" "$out/fmax-pnr.log" | tail -1)
 		lcs=$(sed -n 's/.*ICESTORM_LC: *\([0-9]*\)\/ *\([0-9]*\).*/\1 of \2/p' "$out/fmax-pnr.log" | tail -1)
@@ -124,7 +124,7 @@ echo "layer: one round as long as the longer row, with 6 of 8 lanes idle) cost m
 echo "than ceil(nnz/P). On top come per inference: the observation beats, one drain"
 echo "per layer boundary (the 8-stage pipeline empties before the next layer's first"
 echo "activation read, plus one cycle to load the layer entry: about 9 cycles), the"
-echo "argmax over the Q buffer (out_dim cycles plus 3) and 2 cycles to the first"
+echo "argmax over the Q buffer (2 cycles per index plus 4) and 2 cycles to the first"
 echo "result beat. r2 meets the 1.25 target; r1 does not, and cannot with one row per"
 echo "lane: what would close its gap is splitting long rows across lanes with an"
 echo "adder tree (output layers narrower than P), packing several short rows into"
@@ -158,6 +158,14 @@ echo
 echo "| model, parameters | Fmax | utilisation | place and route |"
 echo "|---|---|---|---|"
 echo "$fmax_row"
+echo
+echo "The LC count includes the fixture's LFSR and fold (about 150 flip-flops)."
+echo "Paths fixed on the way to this figure: the load port decode and the"
+echo "observation handshake now go through registers, the rounding constant is"
+echo "latched with the round's shift, the clamp uses a mask, and the argmax compare"
+echo "is registered in two halves. The critical path left is the round controller"
+echo '(`rem == 0`, `rounds_left != 0` -> issue enables); precomputing those flags'
+echo "one cycle early is the next step."
 echo
 echo "### Co-simulation speed (every check on, random gaps and backpressure)"
 echo
