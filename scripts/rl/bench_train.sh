@@ -50,6 +50,10 @@ train every 10 steps, 500k steps), one process:
 |---|---|---|---|---|
 | 500000 | $cpu | $tp | $wall | $ret1 |
 
+CleanRL's published run does about 3,400 steps/s (PyTorch); the goal is
+>= 10,000. CPU seconds of the one process are the figure: the shared
+machine's wall clock mostly measures the neighbours.
+
 Time to a mean greedy return of 475 (10 selection episodes every 1000 steps),
 rl-baselines3-zoo hyperparameters, 4-64-64-2, then 100 greedy episodes (seed 1000)
 of the selected network:
