@@ -536,6 +536,8 @@ int main(int argc, char **argv)
 		run_one(s, c, (uint32_t)first_bad, qi, true);
 		fprintf(stderr, "%s: waveform of vector %ld: %s\n", prog, first_bad, wave_path.c_str());
 	}
+	if (o.wave)
+		fprintf(stderr, "%s: waveform of the run: %s\n", prog, wave_path.c_str());
 	if (s.vcd) {
 		s.vcd->close();
 		delete s.vcd;
