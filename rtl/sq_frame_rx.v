@@ -58,6 +58,8 @@ module sq_frame_rx (
 	reg [15:0] crc_rx_reg;    // the CRC field
 	reg [7:0]  type_reg, seq_reg, len_lo_reg;
 	reg [9:0]  len_reg;       // valid from body byte 4 on
+	reg [10:0] crc_pos_reg;   // 4 + len: index of the first CRC byte (from byte 4 on)
+	reg [10:0] end_pos_reg;   // 6 + len: the body's length (from byte 4 on)
 
 	wire [15:0] crc_next;
 	wire        is_end  = s_rx_valid && s_rx_data == END;   // even after ESC
@@ -67,15 +69,16 @@ module sq_frame_rx (
 			      (s_rx_data == ESC_END ? END : ESC);
 	// a data byte of the body (after unescaping)
 	wire        is_data = s_rx_valid && !is_end && !is_esc && !(esc_reg && esc_bad);
-	// the body's length once len is known (bytes 4.. on)
-	wire [10:0] body_len = {1'b0, len_reg} + 11'd6;
-	wire        in_crc   = cnt_reg < 10'd4 || {1'b0, cnt_reg} < body_len - 11'd2;
+	// the body's length once len is known (bytes 4.. on), kept in registers so
+	// that no adder sits between the byte counter and the verdict
+	wire [10:0] body_len = end_pos_reg;
+	wire        in_crc   = cnt_reg < 10'd4 || {1'b0, cnt_reg} < crc_pos_reg;
 
 	sq_crc16 u_crc (.i_crc(crc_reg), .i_data(byte_v), .o_crc(crc_next));
 
 	// payload writes: only into a free buffer, only payload bytes
 	wire        wr_en   = is_data && !ovr_reg && !m_frm_valid && cnt_reg >= 10'd4 &&
-			      {1'b0, cnt_reg} < body_len - 11'd2;
+			      {1'b0, cnt_reg} < crc_pos_reg;
 	wire [8:0]  wr_idx  = cnt_reg[8:0] - 9'd4;
 
 	always @(posedge i_clk) begin
@@ -139,14 +142,16 @@ module sq_frame_rx (
 				10'd1: seq_reg    <= byte_v;
 				10'd2: len_lo_reg <= byte_v;
 				10'd3: begin
-					len_reg <= {byte_v[1:0], len_lo_reg};
+					len_reg     <= {byte_v[1:0], len_lo_reg};
+					crc_pos_reg <= {byte_v[2:0], len_lo_reg} + 11'd4;
+					end_pos_reg <= {byte_v[2:0], len_lo_reg} + 11'd6;
 					if ({byte_v, len_lo_reg} > {6'd0, MAXLEN})
 						bad_reg <= 1'b1;
 				end
 				default: ;
 				endcase
 				if (cnt_reg >= 10'd4 && !in_crc) begin
-					if ({1'b0, cnt_reg} == body_len - 11'd2)
+					if ({1'b0, cnt_reg} == crc_pos_reg)
 						crc_rx_reg[7:0] <= byte_v;
 					else
 						crc_rx_reg[15:8] <= byte_v;
