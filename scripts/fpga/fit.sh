@@ -120,7 +120,9 @@ mkdir -p "$out/real"
 pad() { # src dst width_bits depth: the image, then zero words up to depth
 	local hd=$(( ($3 + 3) / 4 ))
 	awk -v D="$4" -v HD="$hd" 'NF { print; n++ } END { z = sprintf("%0" HD "d", 0); for (; n < D; n++) print z }' "$1" > "$2.tmp"
-	mv "$2.tmp" "$2"
+	# unchanged images keep their time stamps: the layer table feeds synthesis,
+	# and a same-shape model must not trigger it
+	if cmp -s "$2.tmp" "$2"; then rm -f "$2.tmp"; else mv "$2.tmp" "$2"; fi
 }
 pad "$md/lt.hex" "$out/real/lt.hex" $LTW "$MAXL"
 pad "$md/rt.hex" "$out/real/rt.hex" "$DIMW" $RD
