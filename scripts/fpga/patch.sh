@@ -33,7 +33,9 @@ if [ "$FPGA_FAMILY" = ecp5 ]; then "$ECPPACK" "$cfg.tmp" "$bit.tmp"; else "$ICEP
 mv "$cfg.tmp" "$cfg"; mv "$bit.tmp" "$bit"
 # The build now holds this model: keep its images, and make the next
 # `make bitstream` export its MODEL again.
-cp "$dir/patch/real/"*.hex "$dir/real/"
+for f in "$dir/patch/real/"*.hex; do
+	cmp -s "$f" "$dir/real/${f##*/}" || cp "$f" "$dir/real/"
+done
 cp "$dir/patch/model.txt" "$dir/model.txt"
 rm -f "$dir/model/.stamp"
 t=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
