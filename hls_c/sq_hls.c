@@ -12,9 +12,10 @@
  */
 #include "sq_hls.h"
 
-/* Pipeline depth of the MAC loop (weight read, activation read, multiply,
- * accumulate, requantize, write): the drain paid once per layer. */
-#define SQ_MAC_DEPTH 6u
+/* Pipeline depth of the MAC loop, paid once per layer as its drain: the
+ * RTL's stages after issue (weight read, activation read, slot select,
+ * multiply, accumulate, three requantization stages, write-back). */
+#define SQ_MAC_DEPTH 9u
 
 /* Sign-extends the low `bits` bits of v. */
 static int64_t sq_sext(uint64_t v, uint32_t bits)

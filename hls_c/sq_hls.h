@@ -66,6 +66,9 @@
  *   action         : receives the argmax
  * Returns the cycle estimate: the trip counts of the pipelined loops (II=1)
  * plus their pipeline depths, comparable with the RTL's o_cycles. */
+#ifdef __cplusplus
+extern "C" {
+#endif
 uint32_t sq_hls_core(const uint64_t lt[SQ_MAXL],
 		     const uint16_t rt[SQ_RD],
 		     const uint32_t wm[SQ_WD][SQ_P],
@@ -73,5 +76,8 @@ uint32_t sq_hls_core(const uint64_t lt[SQ_MAXL],
 		     const int16_t obs[SQ_AWD][SQ_P],
 		     int64_t q[SQ_MAXW],
 		     uint16_t action[1]);
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -28,14 +28,23 @@ CS_DEFS   := -DSQ_CFG_P=$(CS_P) -DSQ_CFG_AW=$(CS_AW) -DSQ_CFG_WW=$(CS_WW) -DSQ_C
 .PHONY: cosim-build cosim test-cosim bench-core
 cosim-build: $(CS_BIN) ## build the cosim harness of one configuration (CS_P=8 CS_ACCW=32 ...)
 
-$(CS_BIN): rtl/sq_core.v $(CS_SRCS) $(LIBSPARQ) mk/cosim.mk
+# hls_c compiled for the same configuration: the harness checks
+# golden == hls_c == RTL on every vector.
+CS_HLS_DEFS := -DSQ_P=$(CS_P) -DSQ_AW=$(CS_AW) -DSQ_WW=$(CS_WW) -DSQ_ACCW=$(CS_ACCW) \
+              -DSQ_MAXW=$(CS_MAXW) -DSQ_MAXL=$(CS_MAXL) -DSQ_LG_WD=$(CS_LG_WD) -DSQ_LG_RD=$(CS_LG_RD)
+CS_HLS_OBJ  := $(CS_DIR)/sq_hls.o
+$(CS_HLS_OBJ): hls_c/sq_hls.c hls_c/sq_hls.h mk/cosim.mk
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-unknown-pragmas -Wno-unused-label $(CS_HLS_DEFS) -c -o $@ $<
+
+$(CS_BIN): rtl/sq_core.v $(CS_SRCS) $(LIBSPARQ) $(CS_HLS_OBJ) hls_c/sq_hls.h mk/cosim.mk
 	$(call say,VERILATE,$(CS_CFG))
 	@mkdir -p $(CS_DIR)
 	$(Q)start=$$(date +%s); \
 	$(VERILATOR) --cc --exe --build -j $(JOBS) --trace -Wall -Wno-fatal --top-module sq_core \
 	  $(CS_GPARAM) --Mdir $(CS_DIR)/obj -o $(abspath $(CS_BIN)).tmp \
-	  -CFLAGS "-O1 -std=c++17 -I$(abspath host) $(CS_DEFS)" \
-	  -LDFLAGS "$(abspath $(LIBSPARQ)) -lm" \
+	  -CFLAGS "-O1 -std=c++17 -I$(abspath host) -I$(abspath hls_c) $(CS_DEFS) $(CS_HLS_DEFS)" \
+	  -LDFLAGS "$(abspath $(CS_HLS_OBJ)) $(abspath $(LIBSPARQ)) -lm" \
 	  rtl/sq_core.v $(abspath $(CS_SRCS)) >$(CS_DIR)/build.log 2>&1 \
 	  || { echo "cosim-build: Verilator build of $(CS_CFG) failed, see $(CS_DIR)/build.log" >&2; \
 	       tail -20 $(CS_DIR)/build.log >&2; exit 1; }; \

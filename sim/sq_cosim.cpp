@@ -1,5 +1,7 @@
 // sq_cosim.cpp - bit-exact co-simulation of rtl/sq_core.v against the golden
-// model (host/golden.h), one Verilator build per configuration.
+// model (host/golden.h), one Verilator build per configuration; hls_c
+// (hls_c/sq_hls.c, built for the same configuration) runs every vector too,
+// so each run checks golden == hls_c == RTL.
 //
 // The configuration (sq_core parameters) is fixed at build time by the
 // SQ_CFG_* defines, matching the -G parameters Verilator was given
@@ -43,6 +45,7 @@ extern "C" {
 #include "rng.h"
 #include "sqm.h"
 #include "vectors.h"
+#include "sq_hls.h"
 }
 
 #ifndef SQ_CFG_P
@@ -52,6 +55,61 @@ extern "C" {
 #define STR(x) STR2(x)
 
 static const char *prog = "sq_cosim";
+
+// ---- the third implementation: hls_c, on the same memory images ------------
+// hls_c is compiled for this configuration (SQ_* = SQ_CFG_*, mk/cosim.mk), so
+// every vector is checked golden == hls_c as well as golden == RTL.
+static_assert(SQ_P == SQ_CFG_P && SQ_ACCW == SQ_CFG_ACCW && SQ_LG_WD == SQ_CFG_LG_WD,
+	      "hls_c built for another configuration");
+struct Hls {
+	uint64_t lt[SQ_MAXL];
+	uint16_t rt[SQ_RD];
+	uint32_t wm[SQ_WD][SQ_P];
+	uint64_t pm[SQ_RD][SQ_P];
+	int16_t obs[SQ_AWD][SQ_P];
+	int64_t q[SQ_MAXW];
+	uint64_t mismatches = 0, cycles = 0;
+};
+
+static void hls_load(Hls &h, const sq_image *img)
+{
+	memset(h.lt, 0, sizeof(h.lt));
+	memset(h.rt, 0, sizeof(h.rt));
+	memset(h.wm, 0, sizeof(h.wm));
+	memset(h.pm, 0, sizeof(h.pm));
+	for (uint32_t l = 0; l < img->n_layers; l++)
+		h.lt[l] = img->lt[l];
+	for (uint32_t k = 0; k < img->n_rounds; k++) {
+		h.rt[k] = (uint16_t)img->rt[k];
+		for (uint32_t p = 0; p < SQ_P; p++)
+			h.pm[k][p] = img->pm[(size_t)k * SQ_P + p];
+	}
+	for (uint32_t a = 0; a < img->n_words; a++)
+		for (uint32_t p = 0; p < SQ_P; p++)
+			h.wm[a][p] = img->wm[(size_t)a * SQ_P + p];
+}
+
+// Runs vector v through hls_c and compares with the golden Q-values and
+// action; prints the first few mismatches. Returns 1 on a mismatch.
+static int hls_check(Hls &h, uint32_t v, const int32_t *qi, uint32_t in_dim, uint32_t out_dim,
+		     const int64_t *gq, uint32_t gaction)
+{
+	memset(h.obs, 0, sizeof(h.obs));
+	for (uint32_t i = 0; i < in_dim; i++)
+		h.obs[i / SQ_P][i % SQ_P] = (int16_t)qi[i];
+	uint16_t action = 0;
+	h.cycles += sq_hls_core(h.lt, h.rt, h.wm, h.pm, h.obs, h.q, &action);
+	uint32_t r = 0;
+	while (r < out_dim && h.q[r] == gq[r])
+		r++;
+	if (r == out_dim && action == gaction)
+		return 0;
+	if (h.mismatches++ < 5)
+		fprintf(stderr, "%s: hls_c mismatch: vector %u: action %u (golden %u), Q row %u: %" PRId64
+			" (golden %" PRId64 ")\n", prog, v, action, gaction, r,
+			r < out_dim ? h.q[r] : 0, r < out_dim ? gq[r] : 0);
+	return 1;
+}
 
 // ---- bit access on Verilator signals of any width --------------------------
 template <typename T>
@@ -441,6 +499,10 @@ int main(int argc, char **argv)
 	c.AW = c.cfg.AW;
 	c.ACCW = c.cfg.ACCW;
 
+	// hls_c gets the image as exported: injected faults target the RTL path
+	static Hls hls;
+	hls_load(hls, img);
+
 	// --inject weight: flip the lowest bit of the first nonzero weight of the
 	// output layer in the image (the core computes with it, golden does not)
 	if (o.inject == 1) {
@@ -508,6 +570,7 @@ int main(int argc, char **argv)
 	for (uint32_t v = 0; v < o.vectors; v++) {
 		const int32_t *qi = &q[(size_t)v * in_dim];
 		c.action = sq_golden_infer(m, qi, c.qv.data(), &c.ws, tp.data());
+		hls_check(hls, v, qi, in_dim, out_dim, c.qv.data(), c.action);
 		if (o.inject == 2)
 			inject_round(c, qi);
 		int bad = run_one(s, c, v, qi, false);
@@ -545,6 +608,7 @@ int main(int argc, char **argv)
 	}
 
 	double cmean = (double)csum / o.vectors;
+	double hls_cycles = (double)hls.cycles / o.vectors;
 	double ratio = img->cycles_bound ? cmean / (double)img->cycles_bound : 0.0;
 	if (o.json) {
 		printf("{\"model\":\"%s\",\"config\":\"%s\",\"lanes\":%u,\"aw\":%u,\"ww\":%u,\"accw\":%u,"
@@ -552,22 +616,26 @@ int main(int argc, char **argv)
 		       "\"stress\":%s,\"inject\":\"%s\",\"mismatches\":%" PRIu64 ",\"first_mismatch\":%ld,"
 		       "\"cycles_min\":%" PRIu64 ",\"cycles_mean\":%.2f,\"cycles_max\":%" PRIu64 ","
 		       "\"cycles_bound\":%" PRIu64 ",\"cycle_ratio\":%.4f,\"weight_words\":%u,\"rounds\":%u,"
-		       "\"seconds\":%.3f,\"inferences_per_s\":%.1f,\"sim_cycles\":%" PRIu64 "}\n",
+		       "\"seconds\":%.3f,\"inferences_per_s\":%.1f,\"sim_cycles\":%" PRIu64 ","
+		       "\"hls_mismatches\":%" PRIu64 ",\"hls_cycles_estimate\":%.2f,\"three_way\":%s}\n",
 		       o.model, cfgname, c.cfg.P, c.cfg.AW, c.cfg.WW, c.cfg.ACCW, c.cfg.MAXW, c.cfg.MAXL,
 		       c.cfg.LG_WD, c.cfg.LG_RD, o.vectors, o.seed, o.stress ? "true" : "false",
 		       o.inject == 1 ? "weight" : o.inject == 2 ? "round" : "none", mism, first_bad,
 		       cmin, cmean, cmax, (uint64_t)img->cycles_bound, ratio, img->n_words, img->n_rounds,
-		       secs, secs > 0 ? o.vectors / secs : 0.0, s.t / 2);
+		       secs, secs > 0 ? o.vectors / secs : 0.0, s.t / 2,
+		       hls.mismatches, hls_cycles, mism == 0 && hls.mismatches == 0 ? "true" : "false");
 	} else {
 		printf("cosim %s [%s]: %u vectors, %" PRIu64 " mismatches, cycles %" PRIu64 "..%" PRIu64
-		       " (mean %.1f), bound %" PRIu64 ", ratio %.3f, %.0f inferences/s\n",
+		       " (mean %.1f), bound %" PRIu64 ", ratio %.3f, %.0f inferences/s; "
+		       "hls_c: %" PRIu64 " mismatches, %.1f cycles estimated\n",
 		       o.model, cfgname, o.vectors, mism, cmin, cmax, cmean,
-		       (uint64_t)img->cycles_bound, ratio, secs > 0 ? o.vectors / secs : 0.0);
+		       (uint64_t)img->cycles_bound, ratio, secs > 0 ? o.vectors / secs : 0.0,
+		       hls.mismatches, hls_cycles);
 	}
 	s.top->final();
 	delete s.top;
 	delete vctx;
 	sq_image_free(img);
 	sq_model_free(m);
-	return mism ? 1 : 0;
+	return mism || hls.mismatches ? 1 : 0;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/cosim/run.sh BUILD - suite test-cosim: the random models of
-# tests/cosim/models.txt through `sparq cosim` (RTL vs golden, every Q-value,
+# tests/cosim/models.txt through `sparq cosim` (RTL and hls_c vs golden, every Q-value,
 # the action and every hidden round result, random gaps and backpressure),
 # grouped by lane count so each configuration is built once; then the two
 # injected faults must be reported as mismatches.
@@ -58,7 +58,7 @@ while read -r i lanes layers sp wb ab; do
 	m=$out/m$i-p$lanes.sqm
 	if "$sparq" cosim "$m" --lanes "$lanes" --vectors "$vectors" --seed "$i" \
 	     >"$out/m$i.log" 2>&1; then
-		echo "PASS: cosim P=$lanes $layers sparsity $sp W $wb A $ab ($(sed -n 's/.*: \([0-9]* vectors, 0 mismatches\).*/\1/p' "$out/m$i.log"))"
+		echo "PASS: cosim golden == hls_c == RTL, P=$lanes $layers sparsity $sp W $wb A $ab ($(sed -n 's/.*\]: \([0-9]* vectors\), .*/\1/p' "$out/m$i.log"), 0 mismatches)"
 	else
 		echo "FAIL: cosim P=$lanes $layers sparsity $sp W $wb A $ab"
 		sed 's/^/    /' "$out/m$i.log" | head -12
