@@ -42,3 +42,15 @@ test-hls: $(HLS_TESTS) $(BUILD)/hls/test_hls_mutant $(HLS_TOP_DIR)/sq_hls_model.
 	  for t in $(HLS_TESTS); do $$t --models 6 --vectors 2000 || rc=1; done; \
 	  $(BUILD)/hls/test_hls_mutant --models 3 --vectors 500 --expect-mismatch || rc=1; \
 	  exit $$rc
+
+# The hls_c section of docs/benchmarks.md: three-way cosim of r1/r2 at P=8.
+BENCH_TARGETS += bench-hls
+.PHONY: bench-hls
+bench-hls: $(BUILD)/bin/sparq ## hls_c figures: three-way agreement and cycle estimate vs RTL (r1, r2 at P=8)
+	$(Q)mkdir -p $(BUILD)/bench-hls; \
+	printf '| model | RTL mismatches | hls_c mismatches | RTL cycles | hls_c estimate | estimate / measured |\n'; \
+	for s in "r1 4,64,64,2" "r2 6,256,256,3"; do set -- $$s; m=$(BUILD)/bench-hls/$$1.sqm; \
+	  $(BUILD)/bin/sparq random --layers $$2 --sparsity 0.9 --wbits 8 --abits 8 --seed 7 -o $$m >/dev/null && \
+	  $(BUILD)/bin/sparq cosim $$m --lanes 8 --vectors 2000 --seed 1 --no-stress --json | \
+	  jq -r --arg n "$$1 $$2 (random)" '"| \($$n) | \(.mismatches) | \(.hls_mismatches) | \(.cycles_mean) | \(.hls_cycles_estimate) | \((.hls_cycles_estimate / .cycles_mean * 1000 | round) / 1000) |"'; \
+	done
