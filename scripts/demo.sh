@@ -18,7 +18,7 @@ mkdir -p "$D"
 declare -a rows=()
 
 step() { printf '\n== %s\n' "$1"; }
-row() { rows+=("$(printf '%-34s %s' "$1" "$2")"); }
+row() { rows+=("$(printf '%-40s %s' "$1" "$2")"); }
 run() { # run LOG CMD...: runs a step, keeps its log, shows its last line
 	local log=$D/$1.log; shift
 	if ! "$@" > "$log" 2>&1; then
@@ -52,7 +52,7 @@ row "model bytes (vs dense float32)" "$(jq -r '"\(.packed_bytes) B vs \(.dense_b
 
 step "co-simulation: golden == hls_c == RTL (Verilator)"
 run cosim "$SPARQ" cosim "$Q" --vectors 2000 --seed "$SEED" --json
-row "cosim vectors / mismatches" "$(jq -r '"\(.vectors) / \(.mismatches)"' < "$D/cosim.log")"
+row "cosim golden==hls_c==RTL" "$(jq -r '"\(.vectors) vectors, mismatches: RTL \(.mismatches), hls_c \(.hls_mismatches)"' < "$D/cosim.log")"
 row "cycles per inference (bound)" "$(jq -r '"\(.cycles_mean) (\(.cycles_bound)), ratio \(.cycle_ratio)"' < "$D/cosim.log")"
 
 step "bitstream: iCEBreaker"
