@@ -130,6 +130,10 @@
 					assert(len_lo_reg == s_l0);
 				if (cnt_reg >= 10'd4)
 					assert(len_reg == {s_l1[1:0], s_l0} && {s_l1, s_l0} <= 16'd512);
+				// the positions the receiver precomputes when len arrives
+				if (cnt_reg >= 10'd4)
+					assert(crc_pos_reg == {1'b0, len_reg} + 11'd4 &&
+					       end_pos_reg == {1'b0, len_reg} + 11'd6);
 				if (cnt_reg >= 10'd2 && (cnt_reg <= 10'd4 || {1'b0, cnt_reg} <= s_len + 11'd4))
 					assert(crc_reg == fp_crc(fp_crc(s_crc, s_b1), s_b0));
 				if (cnt_reg >= 10'd5 && {1'b0, cnt_reg} == s_len + 11'd5)
