@@ -43,6 +43,9 @@ int sq_hwcfg_check(const sq_hwcfg *c, sq_err *err)
 		return sq_fail(err, SQ_E_INVALID, "WW %u out of range 2..16", c->WW);
 	if (c->ACCW < 8 || c->ACCW > 48)
 		return sq_fail(err, SQ_E_INVALID, "ACCW %u out of range 8..48", c->ACCW);
+	/* the core rejects it too (sq_core_error_ACCW_...): an activation must fit the accumulator */
+	if (c->ACCW < c->AW)
+		return sq_fail(err, SQ_E_INVALID, "ACCW %u below AW %u", c->ACCW, c->AW);
 	if (c->MAXW < 1 || c->MAXW > SQ_MAX_DIM)
 		return sq_fail(err, SQ_E_INVALID, "MAXW %u out of range 1..%u", c->MAXW, SQ_MAX_DIM);
 	if (c->MAXL < 1 || c->MAXL > SQ_MAX_LAYERS)

@@ -268,6 +268,12 @@ static int t_widths(void)
 	CHECK(sq_clog2(0) == 0 && sq_clog2(1) == 0 && sq_clog2(2) == 1 && sq_clog2(5) == 3);
 	CHECK(sq_clog2(4096) == 12 && sq_clog2(4097) == 13);
 	sq_err err;
+	CHECK(sq_hwcfg_check(&c, &err) == SQ_OK);
+	c.AW = 16;
+	c.ACCW = 12; /* the core refuses ACCW < AW; so must the host */
+	CHECK(sq_hwcfg_check(&c, &err) == SQ_E_INVALID);
+	c.ACCW = 16;
+	CHECK(sq_hwcfg_check(&c, &err) == SQ_OK);
 	c.P = 17;
 	CHECK(sq_hwcfg_check(&c, &err) == SQ_E_INVALID);
 	return 0;
