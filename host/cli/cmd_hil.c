@@ -14,6 +14,7 @@
 
 #include "atomic_file.h"
 #include "cli.h"
+#include "cli_device.h"
 #include "device.h"
 #include "env.h"
 #include "golden.h"
@@ -93,16 +94,15 @@ int cmd_hil(int argc, char **argv)
 		{"device", required_argument, NULL, 'd'},
 		{"seed", required_argument, NULL, 's'},
 		{"log", required_argument, NULL, 'l'},
-		{"timeout", required_argument, NULL, 't'},
-		{"retries", required_argument, NULL, 'r'},
+		CLI_DEVICE_OPTIONS,
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *env_name = NULL, *spec = NULL, *log_path = NULL, *path;
-	uint32_t episodes = 0, u;
+	uint32_t episodes = 0;
 	uint64_t seed = 7;
-	int json = 0, c, rc = 1;
+	int json = 0, c, dr, rc = 1;
 	sq_device_opts o;
 	sq_err err;
 
@@ -124,22 +124,17 @@ int cmd_hil(int argc, char **argv)
 				return cli_usage_error("hil", "--seed '%s': expected an unsigned integer",
 						       optarg);
 			break;
-		case 't':
-			if (cli_parse_u32(optarg, 1, 60000, &u))
-				return cli_usage_error("hil", "--timeout '%s': expected 1..60000 ms", optarg);
-			o.timeout_ms = (int)u;
-			break;
-		case 'r':
-			if (cli_parse_u32(optarg, 0, 100, &u))
-				return cli_usage_error("hil", "--retries '%s': expected 0..100", optarg);
-			o.retries = (int)u;
-			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
 		case ':':
 			return cli_usage_error("hil", "%s needs a value", argv[optind - 1]);
 		default:
+			if ((dr = cli_device_option("hil", c, optarg, &o)) >= 0) {
+				if (dr)
+					return dr;
+				break;
+			}
 			return cli_usage_error("hil", "unknown option '%s'", argv[optind - 1]);
 		}
 	}

@@ -11,6 +11,7 @@
 
 #include "atomic_file.h"
 #include "cli.h"
+#include "cli_device.h"
 #include "device.h"
 #include "sqm.h"
 
@@ -30,15 +31,14 @@ int cmd_load(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"device", required_argument, NULL, 'd'},
-		{"timeout", required_argument, NULL, 't'},
-		{"retries", required_argument, NULL, 'r'},
+		CLI_DEVICE_OPTIONS,
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *spec = NULL, *path;
 	int json = 0, c, rc = 1;
-	uint32_t u;
+	int dr;
 	sq_device_opts o;
 	sq_err err;
 
@@ -49,22 +49,17 @@ int cmd_load(int argc, char **argv)
 		switch (c) {
 		case 'd': spec = optarg; break;
 		case 'j': json = 1; break;
-		case 't':
-			if (cli_parse_u32(optarg, 1, 60000, &u))
-				return cli_usage_error("load", "--timeout '%s': expected 1..60000 ms", optarg);
-			o.timeout_ms = (int)u;
-			break;
-		case 'r':
-			if (cli_parse_u32(optarg, 0, 100, &u))
-				return cli_usage_error("load", "--retries '%s': expected 0..100", optarg);
-			o.retries = (int)u;
-			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
 		case ':':
 			return cli_usage_error("load", "%s needs a value", argv[optind - 1]);
 		default:
+			if ((dr = cli_device_option("load", c, optarg, &o)) >= 0) {
+				if (dr)
+					return dr;
+				break;
+			}
 			return cli_usage_error("load", "unknown option '%s'", argv[optind - 1]);
 		}
 	}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# cli.sh SPARQ: behaviour tests of `sparq random|info|infer|export` - happy
+# cli.sh SPARQ: behaviour tests of `sparq random|info|infer|export` (and the device options of hil and load) - happy
 # paths, outputs checked against each other, and bad arguments (exit status
 # and the one-line message). One PASS:/FAIL: line per test.
 set -u
@@ -121,8 +121,13 @@ check export_accw 1 "acc_bits 1[0-9] exceeds ACCW 8" "$S" export "$M" --accw 8 -
 check export_ww 1 "wbits 8 exceeds WW 4" "$S" export "$M" --ww 4 -o "$T/w2"
 check export_bad_lanes 2 "sparq export: --lanes '0': expected 1\.\.16" "$S" export "$M" --lanes 0 -o "$T/w2"
 check export_bad_accw 2 "--accw '64': expected 8\.\.48" "$S" export "$M" --accw 64 -o "$T/w2"
+check export_accw_below_aw 1 "ACCW 12 below AW 16" "$S" export "$M" --aw 16 --accw 12 -o "$T/w2"
 check export_no_dir 2 "no output folder" "$S" export "$M"
 check export_json 0 '"words":77' "$S" export "$M" --json -o "$T/out4"
+# the device options hil and load share (host/cli/cli_device.c), checked before any device is opened
+check hil_bad_timeout 2 "sparq hil: --timeout '0': expected 1\.\.60000 ms" "$S" hil "$M" --timeout 0
+check load_bad_retries 2 "sparq load: --retries '101': expected 0\.\.100" "$S" load "$M" --retries 101
+check load_no_device 2 "sparq load: --device is required" "$S" load "$M" --timeout 10 --retries 0
 for c in random info infer export; do
 	check "help_$c" 0 "usage: sparq $c" "$S" "$c" --help
 done
