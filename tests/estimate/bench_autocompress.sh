@@ -6,12 +6,14 @@
 # with the same number of walks, for each seed of SEEDS. Every final model is
 # evaluated over 100 episodes (fixed-point golden model). Writes
 # build/bench-autocompress/autocompress.md (and each run's .sqm/.jsonl/.png).
-# Then R2 (models/r2-acrobot-float.sqm) at P=2, one seed, shortened.
-# Environment: SPARQ, SEEDS ("1 2 3"), WALKS (150), MODEL, BUDGET (0.5), R2 (1).
+# Then R2 (models/r2-acrobot-float.sqm) at P=2 for each seed of R2_SEEDS,
+# shortened (a walk of R2 takes about 10 s: about 25 minutes a seed).
+# Environment: SPARQ, SEEDS ("1 2 3"), WALKS (150), MODEL, BUDGET (0.5),
+# R2 (1), R2_SEEDS ("1 2 3"). SEEDS="" runs R2 only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SPARQ=${SPARQ:-build/bin/sparq}
-SEEDS=${SEEDS:-1 2 3}
+SEEDS=${SEEDS-1 2 3}
 WALKS=${WALKS:-150}
 MODEL=${MODEL:-models/r1-cartpole-float.sqm}
 BUDGET=${BUDGET:-0.5}
@@ -46,33 +48,36 @@ for seed in $SEEDS; do
 		echo "bench-autocompress: seed $seed $s: return $(g return_mean), $(g model_bits)/$(g budget_bits) bits ($(( $(date +%s) - t0 )) s)" >&2
 	done
 done
-# R2 on the iCEBreaker at 2 lanes, one seed, shortened (a walk of R2 takes
-# about 10 s on the shared machine): R2=0 skips it.
+# R2 on the iCEBreaker at 2 lanes, shortened: R2=0 skips it.
 r2=models/r2-acrobot-float.sqm
 if [ "${R2:-1}" = 1 ] && [ -f "$r2" ]; then
 	{
 		echo
-		echo "R2 (\`$r2\`), P=2, seed 1, 48 walks of 3 episodes each, --init-steps 4000 --finetune-steps 300 --finalists 2:"
+		echo "R2 (\`$r2\`), P=2, 48 walks of 3 episodes each, --init-steps 4000 --finetune-steps 300 --finalists 2;"
+		echo "return over 100 episodes (seed + 1100):"
 		echo
-		echo "| search | walks (fit) | per-layer choices | weight bits / budget | EBR | LC | DSP | cycles | latency (us) | return (100 ep.) |"
-		echo "|---|---|---|---|---|---|---|---|---|---|"
+		echo "| seed | search | walks (fit) | per-layer choices | weight bits / budget | EBR | LC | DSP | cycles | latency (us) | return (100 ep.) |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|"
 	} >> "$md"
-	for s in agent random uniform; do
-		o=$out/r2-$s
-		if ! "$SPARQ" autocompress "$r2" -o "$o.sqm" --search "$s" --lanes 2 --walks 48 --episodes 3 \
-			--final-episodes 100 --finalists 2 --init-steps 4000 --finetune-steps 300 \
-			--budget-fraction "$BUDGET" --seed 1 --json -q > "$o.json" 2> "$o.err"; then
-			echo "| $s | | no model: $(tail -1 "$o.err") | | | | | | | |" >> "$md"
-			continue
-		fi
-		j=$(cat "$o.json")
-		g() { printf '%s' "$j" | grep -oE "\"$1\":[0-9.-]+" | head -1 | sed 's/.*://'; }
-		ch=$(printf '%s' "$j" | grep -oE '"layers":\[[^]]*\]' | grep -oE '"sparsity":[0-9.]+,"wbits":[0-9]+,"abits":[0-9]+' |
-			sed -E 's/"sparsity":([0-9.]+),"wbits":([0-9]+),"abits":([0-9]+)/\1\/\2\/\3/; s/0+\//\//' | tr '\n' ' ')
-		printf '| %s | %s (%s) | %s | %s / %s | %s | %s | %s | %s | %s | %s +- %s |\n' "$s" "$(g walks)" "$(g fit)" \
-			"${ch% }" "$(g model_bits)" "$(g budget_bits)" "$(g ebr)" "$(g lc)" "$(g dsp)" "$(g cycles)" \
-			"$(g latency_us)" "$(g return_mean)" "$(g return_std)" >> "$md"
-		echo "bench-autocompress: R2 $s: return $(g return_mean)" >&2
+	for seed in ${R2_SEEDS-1 2 3}; do
+		for s in agent random uniform; do
+			o=$out/r2-$s-$seed
+			t0=$(date +%s)
+			if ! "$SPARQ" autocompress "$r2" -o "$o.sqm" --search "$s" --lanes 2 --walks 48 --episodes 3 \
+				--final-episodes 100 --finalists 2 --init-steps 4000 --finetune-steps 300 \
+				--budget-fraction "$BUDGET" --seed "$seed" --json -q > "$o.json" 2> "$o.err"; then
+				echo "| $seed | $s | | no model: $(tail -1 "$o.err") | | | | | | | |" >> "$md"
+				continue
+			fi
+			j=$(cat "$o.json")
+			g() { printf '%s' "$j" | grep -oE "\"$1\":[0-9.-]+" | head -1 | sed 's/.*://'; }
+			ch=$(printf '%s' "$j" | grep -oE '"layers":\[[^]]*\]' | grep -oE '"sparsity":[0-9.]+,"wbits":[0-9]+,"abits":[0-9]+' |
+				sed -E 's/"sparsity":([0-9.]+),"wbits":([0-9]+),"abits":([0-9]+)/\1\/\2\/\3/; s/0+\//\//' | tr '\n' ' ')
+			printf '| %s | %s | %s (%s) | %s | %s / %s | %s | %s | %s | %s | %s | %s +- %s |\n' "$seed" "$s" \
+				"$(g walks)" "$(g fit)" "${ch% }" "$(g model_bits)" "$(g budget_bits)" "$(g ebr)" "$(g lc)" \
+				"$(g dsp)" "$(g cycles)" "$(g latency_us)" "$(g return_mean)" "$(g return_std)" >> "$md"
+			echo "bench-autocompress: R2 seed $seed $s: return $(g return_mean) ($(( $(date +%s) - t0 )) s)" >&2
+		done
 	done
 fi
 mv "$md" "$out/autocompress.md"
