@@ -26,7 +26,9 @@ run() { # seed outdir
 	args+=(--freq "$freq" --seed "$s" --report "$o/pnr.json" --timing-allow-fail)
 	t0=$(now)
 	set +e
-	# line-buffered, so that the log shows where routing starts while it runs
+	# line-buffered, so that the log shows where routing starts while it runs;
+	# the log exists before the loop below reads it
+	: > "$o/pnr.log"
 	stdbuf -oL -eL "${args[@]}" > "$o/pnr.log" 2>&1 &
 	local pid=$!
 	# Progress: placement ends where routing starts.
