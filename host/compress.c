@@ -436,23 +436,6 @@ int sq_compressor_student(const sq_compressor *c, sq_model **out, sq_err *err)
 
 /* ---- pruning ---------------------------------------------------------- */
 
-/* dqn.h has no mask hook: after every vector step (the callback runs after
- * that step's updates and before the next action) the pruned weights of the
- * online network are set back to zero, so the policy acts, learns and copies
- * its target from the masked network only. */
-struct dqn_mask_ctx {
-	sq_mlp *online;
-	const uint8_t *mask;
-};
-
-static int dqn_remask(const sq_dqn_point *p, void *ctx)
-{
-	struct dqn_mask_ctx *k = ctx;
-	(void)p;
-	sq_prune_apply(k->online, k->mask);
-	return 0;
-}
-
 static int finetune_dqn(sq_compressor *c, uint32_t steps, sq_err *err)
 {
 	sq_dqn_cfg cfg;
@@ -475,9 +458,9 @@ static int finetune_dqn(sq_compressor *c, uint32_t steps, sq_err *err)
 		rc = sq_dqn_new(&cfg, &c->student, &d, err);
 	if (rc)
 		return rc;
-	struct dqn_mask_ctx k = { (sq_mlp *)sq_dqn_online(d), c->mask };
-	sq_prune_apply(k.online, c->mask);
-	rc = sq_dqn_run(d, steps, cfg.n_envs, dqn_remask, &k);
+	/* the pruned weights stay zero through every update and target copy */
+	sq_dqn_set_mask(d, c->mask);
+	rc = sq_dqn_run(d, steps, steps, NULL, NULL);
 	if (rc < 0) {
 		sq_dqn_free(d);
 		return sq_fail(err, rc, "dqn fine-tuning: %s", sq_strerror(rc));

@@ -94,6 +94,13 @@ typedef int (*sq_dqn_progress)(const sq_dqn_point *p, void *ctx);
  * transitions (and at the end). Returns 0, or 1 when the callback stopped it. */
 int sq_dqn_run(sq_dqn *d, uint64_t until, uint64_t every, sq_dqn_progress cb, void *ctx);
 
+/* Pruned training: keeps every parameter whose mask byte is 0 at zero. Zeroes
+ * them in the online and target networks now; every Adam step keeps them
+ * there, so the policy acts, learns and copies its target from the masked
+ * network only. mask: n_params bytes in the nn.h layout (prune.h), borrowed
+ * (it must outlive the trainer), NULL to clear. Not saved by sq_dqn_save. */
+void sq_dqn_set_mask(sq_dqn *d, const uint8_t *mask);
+
 const sq_dqn_cfg *sq_dqn_config(const sq_dqn *d);
 /* The online network as trained (on scaled inputs when obs_norm). */
 const sq_mlp *sq_dqn_online(const sq_dqn *d);

@@ -12,7 +12,10 @@ $(RL_HOT:%.c=$(BUILD)/obj/%.o): ALL_CFLAGS += -O3
 # ---- benchmarks ----------------------------------------------------------------
 .PHONY: bench-train
 BENCH_TARGETS += bench-train
-bench-train: $(BUILD)/bin/sparq ## training figures: steps/s (CleanRL settings), time to return 475 (zoo)
+# install-deps.sh --bench: stable-baselines3 + torch for the SB3 reference,
+# only here (torch is several GB; make deps/test/demo never pull it in).
+bench-train: $(BUILD)/bin/sparq ## training figures: steps/s (CleanRL settings), time to 475 (zoo), vs SB3
+	$(Q)bash scripts/install-deps.sh --bench
 	$(Q)bash scripts/rl/bench_train.sh $(BUILD)
 
 # ---- CLI tests -----------------------------------------------------------------

@@ -2,9 +2,33 @@
 # install-deps.sh: installs every tool sparq needs on Debian bookworm, idempotently.
 # Fast when all is present: it checks each tool first and calls apt-get/pip only for
 # what is missing. Run as root (or with sudo available). SPARQ_NO_INSTALL=1 skips it.
+#
+#   install-deps.sh --bench   only the benchmark extras: stable-baselines3 and
+#                             torch (the SB3 reference of make bench-train).
+#                             Opt-in, never run by make deps/test/demo: PyPI's
+#                             torch is the CUDA build (5.2 GB installed with its
+#                             nvidia-* and triton wheels). Set
+#                             SPARQ_TORCH_INDEX=https://download.pytorch.org/whl/cpu
+#                             to take the much smaller CPU-only wheel where that
+#                             index is reachable.
 set -euo pipefail
 
 [ "${SPARQ_NO_INSTALL:-0}" = 1 ] && exit 0
+
+PY=${PYTHON:-python3}
+if [ "${1:-}" = --bench ]; then
+  "$PY" -c "import stable_baselines3, torch" >/dev/null 2>&1 && exit 0
+  if [ -n "${SPARQ_TORCH_INDEX:-}" ] && ! "$PY" -c "import torch" >/dev/null 2>&1; then
+    echo "install-deps: pip install torch (from $SPARQ_TORCH_INDEX)"
+    "$PY" -m pip install -q --disable-pip-version-check --index-url "$SPARQ_TORCH_INDEX" torch
+  fi
+  echo "install-deps: pip install stable-baselines3 (pulls in torch: large)"
+  "$PY" -m pip install -q --disable-pip-version-check stable-baselines3
+  exit 0
+elif [ $# -gt 0 ]; then
+  echo "install-deps: unknown argument '$1' (expected --bench or nothing)" >&2
+  exit 2
+fi
 
 # command-or-file to probe -> Debian package that provides it
 apt_need=(
@@ -43,7 +67,6 @@ if [ ${#missing_apt[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing_apt[@]}" >/dev/null
 fi
 
-PY=${PYTHON:-python3}
 missing_pip=()
 for pair in "${pip_need[@]}"; do
   mod=${pair%%:*}; pkg=${pair#*:}

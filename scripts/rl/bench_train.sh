@@ -4,51 +4,89 @@
 #      cleanrl, 500k steps), env steps per CPU second of the one process;
 #   2. time to a mean greedy return of 475 with the rl-baselines3-zoo
 #      hyperparameters (selection: 10 episodes every 1000 steps), 3 seeds;
-#   3. Stable-Baselines3 on the same task and hyperparameters, when
-#      stable_baselines3 is importable (it needs torch, which install-deps.sh
-#      does not pull in); otherwise that row says so.
-# Prints a Markdown block and writes it between the train:begin/end markers of
-# docs/benchmarks.md. Runs at nice 10: the machine is shared.
+#   3. Stable-Baselines3 DQN on the same two settings (seed 1), when
+#      stable_baselines3 is importable (scripts/install-deps.sh --bench puts it
+#      and a CPU-only torch in; make bench-train runs that), with the ratios.
+# Every training process runs one thread (sparq is single-threaded; the SB3
+# script sets torch.set_num_threads(1)) at nice 10: one core each. BENCH_CPU=N
+# also pins them to core N (taskset), which on a busy shared machine mostly
+# stretches the wall times. Prints a Markdown block and writes it between the
+# train:begin/end markers of docs/benchmarks.md.
 set -eu
 build=${1:-build}
 sparq=$build/bin/sparq
 out=$build/bench/train
 mkdir -p "$out"
+pin="nice -n 10"
+onecore="one thread each (torch.set_num_threads(1))"
+if [ -n "${BENCH_CPU:-}" ]; then
+	pin="$pin taskset -c $BENCH_CPU"
+	onecore="$onecore, both pinned to core $BENCH_CPU (taskset)"
+fi
 field() { # field NAME JSON
 	python3 -c 'import json,sys; v=json.loads(sys.argv[2]); 
 for k in sys.argv[1].split("."): v=v[k]
 print(v)' "$1" "$2"
 }
+ratio() { python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print("%.1f" % (a/b) if b > 0 else "-")' "$1" "$2"; }
 
 cmd1="$sparq train --env CartPole-v1 --preset cleanrl --seed 1 -o $out/cleanrl.sqm --no-plot --no-state --quiet --json"
-j1=$(nice -n 10 $cmd1)
-tp=$(field steps_per_cpu_s "$j1"); cpu=$(field cpu_s "$j1"); wall=$(field wall_s "$j1")
+j1=$($pin $cmd1)
+tp=$(field steps_per_cpu_s "$j1"); cpu1=$(field cpu_s "$j1"); wall1=$(field wall_s "$j1")
 ret1=$(field train_return_last100 "$j1")
 
 rows=""
 for s in 1 2 3; do
 	c="$sparq train --env CartPole-v1 --seed $s -o $out/zoo_s$s.sqm --log-every 1000 --keep-best 10 --stop-at 475 --eval 100 --eval-seed 1000 --no-plot --no-state --quiet --json"
-	j=$(nice -n 10 $c)
+	j=$($pin $c)
+	[ "$s" = 1 ] && j_zoo1=$j
 	rows="$rows| $s | $(field reached "$j") | $(field reached_step "$j") | $(field reached_cpu_s "$j") | $(field reached_wall_s "$j") | $(field eval.mean "$j") |
 "
 done
 
-if python3 -c 'import stable_baselines3' 2>/dev/null; then
-	sb3=$(nice -n 10 python3 scripts/rl/sb3_cartpole.py 2>/dev/null || echo "failed")
+if python3 -c 'import stable_baselines3, torch' 2>/dev/null; then
+	sz=$($pin python3 scripts/rl/sb3_cartpole.py zoo 1)
+	sc=$($pin python3 scripts/rl/sb3_cartpole.py cleanrl 1)
+	ver="stable-baselines3 $(field sb3 "$sz"), torch $(field torch "$sz") ($(field threads "$sz") thread)"
+	sb3=$(cat <<EOT
+Stable-Baselines3 DQN against sparq train, seed 1 each, one run each, same
+machine, one core each: $onecore; $ver:
+
+    python3 scripts/rl/sb3_cartpole.py zoo 1      # zoo hyperparameters, 64,64, stop at 475
+    python3 scripts/rl/sb3_cartpole.py cleanrl 1  # CleanRL defaults, 120,84, 500k steps
+
+| | sparq | SB3 | SB3 / sparq |
+|---|---|---|---|
+| zoo: step at which 10 greedy episodes average >= 475 | $(field reached_step "$j_zoo1") | $(field step "$sz") | |
+| zoo: CPU s to that point | $(field reached_cpu_s "$j_zoo1") | $(field cpu_s "$sz") | $(ratio "$(field cpu_s "$sz")" "$(field reached_cpu_s "$j_zoo1")") |
+| zoo: wall s to that point | $(field reached_wall_s "$j_zoo1") | $(field wall_s "$sz") | $(ratio "$(field wall_s "$sz")" "$(field reached_wall_s "$j_zoo1")") |
+| zoo: final return, 100 greedy episodes (seed 1000) | $(field eval.mean "$j_zoo1") | $(field eval.mean "$sz") | |
+| CleanRL: env steps per CPU second | $tp | $(field steps_per_cpu_s "$sc") | $(ratio "$tp" "$(field steps_per_cpu_s "$sc")") (sparq / SB3) |
+| CleanRL: CPU s for 500k steps | $cpu1 | $(field cpu_s "$sc") | $(ratio "$(field cpu_s "$sc")" "$cpu1") |
+| CleanRL: wall s for 500k steps | $wall1 | $(field wall_s "$sc") | $(ratio "$(field wall_s "$sc")" "$wall1") |
+| CleanRL: last-100 training return | $ret1 | $(field train_return_last100 "$sc") | |
+
+Both sides include their selection episodes (10 every 1000 steps) in the zoo
+times, and neither includes process start (SB3: imports, network
+construction). The seeds are each side's own generator, so the step at which
+475 is reached is one sample per side, not a like-for-like measurement; the
+throughput row is.
+EOT
+)
 else
-	sb3="not measured: stable_baselines3 (and torch) are not installed on this machine"
+	sb3="Stable-Baselines3 reference: not measured: stable_baselines3 (and torch) are not importable (scripts/install-deps.sh --bench installs them)."
 fi
 
 block=$(cat <<EOT
 <!-- train:begin (generated by make bench-train; $(date -u +%Y-%m-%d)) -->
 Raw training throughput, CleanRL \`dqn.py\` defaults (4-120-84-2, batch 128,
-train every 10 steps, 500k steps), one process:
+train every 10 steps, 500k steps), one process on one core:
 
     $cmd1
 
 | steps | CPU s | env steps per CPU second | wall s (shared machine) | last-100 training return |
 |---|---|---|---|---|
-| 500000 | $cpu | $tp | $wall | $ret1 |
+| 500000 | $cpu1 | $tp | $wall1 | $ret1 |
 
 CleanRL's published run does about 3,400 steps/s (PyTorch); the goal is
 >= 10,000. CPU seconds of the one process are the figure: the shared
@@ -63,7 +101,7 @@ of the selected network:
 | seed | reached | step | CPU s | wall s | eval mean (100 ep.) |
 |---|---|---|---|---|---|
 $rows
-Stable-Baselines3 reference: $sb3
+$sb3
 <!-- train:end -->
 EOT
 )

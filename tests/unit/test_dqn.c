@@ -6,6 +6,8 @@
  *   - a run saved halfway (mid-episode, wrapped replay buffer, Polyak,
  *     Double DQN, dueling, two envs) and resumed from its files ends with the
  *     same weights, bit for bit, as the run without the interruption;
+ *   - a mask (sq_dqn_set_mask) keeps its parameters at zero through the
+ *     whole run while the others train;
  *   - evaluation: a model against itself agrees on every state; a 16-bit
  *     quantized copy, run through the golden model, picks the float
  *     network's action on nearly every state.
@@ -265,6 +267,38 @@ static int t_obs_norm_fold(void)
 	return 0;
 }
 
+static int t_mask(void)
+{
+	sq_dqn_cfg c;
+	sq_dqn *d;
+	sq_err err;
+	small_cfg(&c, 9);
+	CHECK(sq_dqn_new(&c, NULL, &d, &err) == 0);
+	size_t n = sq_dqn_online(d)->n_params;
+	uint8_t *mask = malloc(n);
+	float *w0 = malloc(n * sizeof *w0);
+	CHECK(mask && w0);
+	memcpy(w0, sq_dqn_online(d)->params, n * sizeof *w0);
+	for (size_t i = 0; i < n; i++)
+		mask[i] = i % 3 != 0;
+	sq_dqn_set_mask(d, mask);
+	/* no callback: nothing outside the trainer re-applies the mask */
+	CHECK(sq_dqn_run(d, c.total_steps, c.total_steps, NULL, NULL) == 0);
+	const float *p = sq_dqn_online(d)->params;
+	size_t moved = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!mask[i])
+			CHECK(p[i] == 0.0f);
+		else
+			moved += p[i] != w0[i];
+	}
+	CHECK(moved * 2 >= n - n / 3); /* 60% here: dead ReLU units do not move */
+	free(mask);
+	free(w0);
+	sq_dqn_free(d);
+	return 0;
+}
+
 static int t_cfg_checks(void)
 {
 	sq_dqn_cfg c;
@@ -285,6 +319,7 @@ int main(void)
 	RUN(t_cfg_checks);
 	RUN(t_same_seed_same_weights);
 	RUN(t_resume_exact);
+	RUN(t_mask);
 	RUN(t_obs_norm_fold);
 	RUN(t_eval_paths);
 	RUN(t_training_improves);
