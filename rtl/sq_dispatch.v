@@ -325,8 +325,15 @@ module sq_dispatch #(
 	// ---- COMMIT checks --------------------------------------------------------
 	wire [15:0] c_in  = sh_reg[47:32];
 	wire [15:0] c_out = sh_reg[63:48];
-	wire c_ok_dims = c_in != 16'd0 && c_in <= MAXIN32[15:0] &&
-			 c_out != 16'd0 && c_out <= MAXOUT32[15:0];
+	// judged from the shift register's next value, so that S_COMMIT (right
+	// after the last byte) finds the verdict in a register
+	wire [63:0] sh_next = {i_buf_rdata, sh_reg[63:8]};
+	wire [15:0] c_in_next  = sh_next[47:32];
+	wire [15:0] c_out_next = sh_next[63:48];
+	reg         c_ok_dims_reg;
+	always @(posedge i_clk)
+		c_ok_dims_reg <= c_in_next != 16'd0 && c_in_next <= MAXIN32[15:0] &&
+				 c_out_next != 16'd0 && c_out_next <= MAXOUT32[15:0];
 
 	task respond;
 		input [2:0] kind;
@@ -430,7 +437,7 @@ module sq_dispatch #(
 		S_RD_A:
 			state_reg <= S_RD_B;
 		S_RD_B: begin
-			sh_reg      <= {i_buf_rdata, sh_reg[63:8]};
+			sh_reg      <= sh_next;
 			rd_idx_reg  <= rd_idx_reg + 1'b1;
 			rd_left_reg <= rd_left_reg - 1'b1;
 			state_reg   <= rd_left_reg == 4'd1 ? rd_ret_reg : S_RD_A;
@@ -480,7 +487,7 @@ module sq_dispatch #(
 
 		S_COMMIT: begin
 			o_frm_release <= 1'b1;
-			if (c_ok_dims) begin
+			if (c_ok_dims_reg) begin
 				model_id_reg <= sh_reg[31:0];
 				in_dim_reg   <= c_in;
 				out_dim_reg  <= c_out;

@@ -46,7 +46,6 @@ module sq_frame_rx (
 	input  wire       i_busy_ack
 );
 	localparam [7:0] END = 8'hC0, ESC = 8'hDB, ESC_END = 8'hDC, ESC_ESC = 8'hDD;
-	localparam [9:0] MAXLEN = 10'd512;
 
 	reg [7:0] buf_mem [0:511];
 
@@ -88,6 +87,9 @@ module sq_frame_rx (
 	end
 
 	wire first_byte = cnt_reg == 10'd0;
+	// len > 512 from its high byte (byte_v, now) and low byte: no carry chain
+	// behind the unescaping (512 = 0x0200)
+	wire len_big = |byte_v[7:2] || (byte_v[1] && (byte_v[0] || |len_lo_reg));
 
 	always @(posedge i_clk) begin
 		o_ev_ok      <= 1'b0;
@@ -145,7 +147,7 @@ module sq_frame_rx (
 					len_reg     <= {byte_v[1:0], len_lo_reg};
 					crc_pos_reg <= {byte_v[2:0], len_lo_reg} + 11'd4;
 					end_pos_reg <= {byte_v[2:0], len_lo_reg} + 11'd6;
-					if ({byte_v, len_lo_reg} > {6'd0, MAXLEN})
+					if (len_big)
 						bad_reg <= 1'b1;
 				end
 				default: ;
