@@ -285,19 +285,39 @@ module sq_dispatch #(
 	wire [3:0]  feat_bytes = WIDE_ACT ? 4'd2 : 4'd1;
 	wire [10:0] infer_len = WIDE_ACT ? {in_dim_reg[9:0], 1'b0} : {1'b0, in_dim_reg[9:0]};
 
-	// ---- the held frame's length check, one cycle after its fields change ----
-	// (sq_frame_rx changes them only as it raises m_frm_valid; S_IDLE waits for
-	// frm_v1_reg, so the request decode sees no compare of its own)
-	reg frm_v1_reg;             // i_frm_valid, and not being released, last cycle too
-	reg frm_len_ok_reg;         // the length agrees with the type (docs/protocol.md)
+	// ---- the held frame's type and length, decoded in two register stages ----
+	// sq_frame_rx changes its fields only as it raises m_frm_valid; S_IDLE
+	// waits until they have been held for two cycles (frm_v2_reg), so the
+	// request decode starts from flags, not from compares.
+	reg frm_v1_reg, frm_v2_reg; // i_frm_valid, not being released, 1 and 2 cycles long
+	reg ft_info, ft_stats, ft_reset, ft_infer, ft_load, ft_commit;   // stage 1: type
+	reg [7:0] ft_type;          // stage 1: the type the flags were decoded from
+	reg fl_zero, fl_eight, fl_ge16, fl_infer;                        // stage 1: len
+	reg frm_bad_reg;            // stage 2: the request is answered ERROR at once ...
+	reg [7:0] frm_code_reg;     // ... with this code (unknown type, else bad length)
 	always @(posedge i_clk) begin
 		frm_v1_reg <= i_frm_valid && !o_frm_release;
-		case (i_frm_type)
-		T_INFER:  frm_len_ok_reg <= {1'b0, i_frm_len} == infer_len;
-		T_LOAD:   frm_len_ok_reg <= i_frm_len >= 10'd16;
-		T_COMMIT: frm_len_ok_reg <= i_frm_len == 10'd8;
-		default:  frm_len_ok_reg <= i_frm_len == 10'd0;   // INFO, STATS, RESET
-		endcase
+		frm_v2_reg <= frm_v1_reg && i_frm_valid && !o_frm_release;
+		ft_type    <= i_frm_type;
+		ft_info    <= i_frm_type == T_INFO;
+		ft_stats   <= i_frm_type == T_STATS;
+		ft_reset   <= i_frm_type == T_RESET;
+		ft_infer   <= i_frm_type == T_INFER;
+		ft_load    <= i_frm_type == T_LOAD;
+		ft_commit  <= i_frm_type == T_COMMIT;
+		fl_zero    <= i_frm_len == 10'd0;
+		fl_eight   <= i_frm_len == 10'd8;
+		fl_ge16    <= i_frm_len >= 10'd16;
+		fl_infer   <= {1'b0, i_frm_len} == infer_len;
+		if (!(ft_info || ft_stats || ft_reset || ft_infer || ft_load || ft_commit)) begin
+			frm_bad_reg  <= 1'b1;
+			frm_code_reg <= E_TYPE;
+		end else begin
+			frm_bad_reg  <= ((ft_info || ft_stats || ft_reset) && !fl_zero) ||
+					(ft_infer && !fl_infer) || (ft_load && !fl_ge16) ||
+					(ft_commit && !fl_eight);
+			frm_code_reg <= E_LEN;
+		end
 	end
 
 	// ---- LOAD header checks ---------------------------------------------------
@@ -383,54 +403,35 @@ module sq_dispatch #(
 				type_reg   <= i_busy_type;
 				seq_reg    <= i_busy_seq;
 				respond(K_ERROR, 10'd2, E_BUSY);
-			end else if (i_frm_valid && frm_v1_reg && !o_frm_release) begin
-				type_reg   <= i_frm_type;
+			end else if (i_frm_valid && frm_v2_reg && !o_frm_release) begin
+				type_reg   <= ft_type;
 				seq_reg    <= i_frm_seq;
 				len_reg    <= i_frm_len;
 				rd_idx_reg <= 9'd0;
-				case (i_frm_type)
-				T_INFO, T_STATS, T_RESET: begin
+				if (frm_bad_reg) begin
 					o_frm_release <= 1'b1;
-					if (!frm_len_ok_reg)
-						respond(K_ERROR, 10'd2, E_LEN);
-					else if (i_frm_type == T_INFO)
-						respond(K_INFO, 10'd34, 8'd0);
-					else if (i_frm_type == T_STATS)
-						respond(K_STATS, 10'd24, 8'd0);
-					else begin
-						o_core_rst <= 1'b1;
-						clr_stats  <= 1'b1;
-						respond(K_STATUS, 10'd1, 8'd0);
-					end
-				end
-				T_INFER:
-					if (!frm_len_ok_reg) begin
-						o_frm_release <= 1'b1;
-						respond(K_ERROR, 10'd2, E_LEN);
-					end else begin
-						feat_left_reg <= in_dim_reg;
-						feat_zero_reg <= 1'b0;      // in_dim >= 1
-						feat_one_reg  <= in_dim_one_reg;
-						slot_reg      <= 5'd0;
-						read_bytes(feat_bytes, S_OBS_FEAT);
-					end
-				T_LOAD:
-					if (!frm_len_ok_reg) begin
-						o_frm_release <= 1'b1;
-						respond(K_ERROR, 10'd2, E_LEN);
-					end else
-						read_bytes(4'd8, S_LD_HDR);
-				T_COMMIT:
-					if (!frm_len_ok_reg) begin
-						o_frm_release <= 1'b1;
-						respond(K_ERROR, 10'd2, E_LEN);
-					end else
-						read_bytes(4'd8, S_COMMIT);
-				default: begin
+					respond(K_ERROR, 10'd2, frm_code_reg);
+				end else if (ft_info) begin
 					o_frm_release <= 1'b1;
-					respond(K_ERROR, 10'd2, E_TYPE);
-				end
-				endcase
+					respond(K_INFO, 10'd34, 8'd0);
+				end else if (ft_stats) begin
+					o_frm_release <= 1'b1;
+					respond(K_STATS, 10'd24, 8'd0);
+				end else if (ft_reset) begin
+					o_frm_release <= 1'b1;
+					o_core_rst    <= 1'b1;
+					clr_stats     <= 1'b1;
+					respond(K_STATUS, 10'd1, 8'd0);
+				end else if (ft_infer) begin
+					feat_left_reg <= in_dim_reg;
+					feat_zero_reg <= 1'b0;      // in_dim >= 1
+					feat_one_reg  <= in_dim_one_reg;
+					slot_reg      <= 5'd0;
+					read_bytes(feat_bytes, S_OBS_FEAT);
+				end else if (ft_load)
+					read_bytes(4'd8, S_LD_HDR);
+				else
+					read_bytes(4'd8, S_COMMIT);
 			end
 
 		// read rd_left bytes of the payload into sh_reg, then go to rd_ret
