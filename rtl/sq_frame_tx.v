@@ -41,14 +41,27 @@ module sq_frame_tx (
 	wire out_free = !m_tx_valid || m_tx_ready;
 	assign s_body_ready = state_reg == S_BODY;
 
-	// takes byte b as the next to send, then continues in state nxt
+	// the CRC bytes' classes, from crc_reg: it settles as S_BODY takes the
+	// last byte, at least a cycle (S_SEND) before S_CRCL reads these
+	reg crc_lo_end_reg, crc_lo_esc_reg, crc_hi_end_reg, crc_hi_esc_reg;
+	always @(posedge i_clk) begin
+		crc_lo_end_reg <= crc_reg[7:0] == END;
+		crc_lo_esc_reg <= crc_reg[7:0] == ESC;
+		crc_hi_end_reg <= crc_reg[15:8] == END;
+		crc_hi_esc_reg <= crc_reg[15:8] == ESC;
+	end
+
+	// takes byte b (its class: is_end, is_esc) as the next to send, then
+	// continues in state nxt
 	task take;
 		input [7:0] b;
+		input       is_end;
+		input       is_esc;
 		input [2:0] nxt;
 		begin
 			cand_reg     <= b;
-			cand_end_reg <= b == END;
-			cand_esc_reg <= b == ESC;
+			cand_end_reg <= is_end;
+			cand_esc_reg <= is_esc;
 			ret_reg      <= nxt;
 			state_reg    <= S_SEND;
 		end
@@ -68,7 +81,8 @@ module sq_frame_tx (
 		S_BODY:
 			if (s_body_valid) begin
 				crc_reg <= crc_next;
-				take(s_body_data, s_body_last ? S_CRCL : S_BODY);
+				take(s_body_data, s_body_data == END, s_body_data == ESC,
+				     s_body_last ? S_CRCL : S_BODY);
 			end
 		S_SEND:
 			if (out_free) begin
@@ -88,9 +102,9 @@ module sq_frame_tx (
 				state_reg  <= ret_reg;
 			end
 		S_CRCL:
-			take(crc_reg[7:0], S_CRCH);
+			take(crc_reg[7:0], crc_lo_end_reg, crc_lo_esc_reg, S_CRCH);
 		S_CRCH:
-			take(crc_reg[15:8], S_END);
+			take(crc_reg[15:8], crc_hi_end_reg, crc_hi_esc_reg, S_END);
 		S_END:
 			if (out_free) begin
 				m_tx_valid <= 1'b1;
