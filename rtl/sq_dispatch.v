@@ -146,14 +146,17 @@ module sq_dispatch #(
 	reg [3:0]  rd_left_reg;
 	reg [63:0] sh_reg;          // bytes read, little-endian, newest at the top
 	reg [7:0]  ld_left_reg;
-	reg [15:0] feat_reg;        // observation features stored so far
+	// observation features still to store, and whether that is 0 or 1 (the
+	// flags are set with the count, so no compare sits in the state decode)
+	reg [15:0] feat_left_reg;
+	reg        feat_zero_reg, feat_one_reg;
+	reg        in_dim_one_reg;  // in_dim_reg == 1
 	reg [4:0]  slot_reg;
 	reg        clr_stats;
 
 	// ---- response state -------------------------------------------------------
 	reg [2:0]  rsp_kind_reg;
 	reg [9:0]  rsp_len_reg;     // payload bytes
-	reg [9:0]  tx_idx_reg;      // next body byte
 	reg [7:0]  rsp_code_reg;    // status or error code
 	reg [15:0] action_reg;
 	reg [31:0] cycles_reg;
@@ -202,47 +205,69 @@ module sq_dispatch #(
 		end
 	endgenerate
 
-	reg  [9:0] pidx_reg;        // payload index: tx_idx_reg - 4, kept as a register
-	wire [9:0] pidx = pidx_reg;
-	wire [1:0] cidx = tx_idx_reg[1:0] - 2'd2;
-	wire [15:0] rsp_len16 = {6'd0, rsp_len_reg};
-	reg  [7:0] pbyte;
-	always @(*) begin
-		pbyte = 8'd0;
-		case (rsp_kind_reg)
-		K_INFO:   if (pidx < 10'd34) pbyte = info_vec[pidx[5:0]*8 +: 8];
-		K_STATS:  if (pidx < 10'd24) pbyte = stats_vec[pidx[4:0]*8 +: 8];
-		K_STATUS: pbyte = rsp_code_reg;
-		K_ERROR:  pbyte = pidx == 10'd0 ? rsp_code_reg : type_reg;
-		K_INFER:
-			if (pidx < 10'd2)       pbyte = action_reg[pidx[0]*8 +: 8];
-			else if (pidx < 10'd6)  pbyte = cycles_reg[{cidx, 3'b000} +: 8];
-			else if (!res_done_reg) pbyte = q32[qb_reg*8 +: 8];
-		default: pbyte = 8'd0;
+	// The body byte comes out of a two-stage pipeline that runs every cycle
+	// from registers only (timing: the byte muxes and the index compares are
+	// the link's longest paths on the UP5K): stage 1 picks a byte per source
+	// (header, INFO, STATS, INFER), stage 2 picks the source. A byte may go
+	// only when its inputs have been still for two cycles (tx_settle_reg): a
+	// byte waits 10 UART bit times anyway, so the two cycles cost nothing.
+	// The index flags (header, Q phase, final byte) are updated when a byte
+	// goes, from compares against constants, so no adder sits in front of them.
+	reg  [9:0] pidx_reg;        // payload index of the next body byte (header: -4 .. -1)
+	reg  [9:0] tx_left_reg;     // body bytes after the next one
+	reg        tx_hdr_reg;      // the next byte is one of the 4 header bytes
+	reg        q_phase_reg;     // INFER and the next byte is a Q-value byte (pidx >= 6)
+	reg        tx_final_reg;    // the next byte is the last (tx_left_reg == 0)
+	reg  [1:0] tx_settle_reg;   // cycles the pipeline's inputs have been still, up to 2
+	reg  [9:0] infer_plen_reg;  // INFER payload length for out_dim_reg: 6 + 4 * out_dim
+	// every byte of INFO and STATS, padded to a power of two (never sent)
+	wire [64*8-1:0] info_pad  = {{(30*8){1'b0}}, info_vec};
+	wire [32*8-1:0] stats_pad = {{(8*8){1'b0}}, stats_vec};
+	wire [1:0] cidx = pidx_reg[1:0] - 2'd2;
+	reg  [7:0] hdr_b1_reg, info_b1_reg, stats_b1_reg, infer_b1_reg;
+	reg  [7:0] nb_reg;          // the next body byte (stage 2)
+	always @(posedge i_clk) begin
+		infer_plen_reg <= {out_dim_reg[7:0], 2'b00} + 10'd6;
+		in_dim_one_reg <= in_dim_reg == 16'd1;
+		// stage 1
+		case (pidx_reg[1:0])
+		2'd0:    hdr_b1_reg <= rsp_kind_reg == K_ERROR ? T_ERROR : (type_reg | 8'h80);
+		2'd1:    hdr_b1_reg <= seq_reg;
+		2'd2:    hdr_b1_reg <= rsp_len_reg[7:0];
+		default: hdr_b1_reg <= {6'd0, rsp_len_reg[9:8]};
 		endcase
-	end
-	reg [7:0] body_byte;
-	always @(*) begin
-		case (tx_idx_reg)
-		10'd0:   body_byte = rsp_kind_reg == K_ERROR ? T_ERROR : (type_reg | 8'h80);
-		10'd1:   body_byte = seq_reg;
-		10'd2:   body_byte = rsp_len16[7:0];
-		10'd3:   body_byte = rsp_len16[15:8];
-		default: body_byte = pbyte;
-		endcase
+		info_b1_reg  <= info_pad[pidx_reg[5:0]*8 +: 8];
+		stats_b1_reg <= stats_pad[pidx_reg[4:0]*8 +: 8];
+		if (pidx_reg[9:1] == 9'd0)
+			infer_b1_reg <= action_reg[pidx_reg[0]*8 +: 8];
+		else if (!q_phase_reg)
+			infer_b1_reg <= cycles_reg[{cidx, 3'b000} +: 8];
+		else if (!res_done_reg)
+			infer_b1_reg <= q32[qb_reg*8 +: 8];
+		else
+			infer_b1_reg <= 8'd0;
+		// stage 2
+		if (tx_hdr_reg)
+			nb_reg <= hdr_b1_reg;
+		else
+			case (rsp_kind_reg)
+			K_INFO:   nb_reg <= info_b1_reg;
+			K_STATS:  nb_reg <= stats_b1_reg;
+			K_STATUS: nb_reg <= rsp_code_reg;
+			K_ERROR:  nb_reg <= pidx_reg[0] ? type_reg : rsp_code_reg;
+			K_INFER:  nb_reg <= infer_b1_reg;
+			default:  nb_reg <= 8'd0;
+			endcase
 	end
 	// the byte can go now (a Q-value byte needs its beat)
-	wire q_phase   = rsp_kind_reg == K_INFER && tx_idx_reg >= 10'd10;
-	wire byte_ok   = !q_phase || res_done_reg || (s_res_valid && !s_res_ready);
+	wire byte_ok   = !q_phase_reg || res_done_reg || (s_res_valid && !s_res_ready);
+	wire byte_go   = !m_body_valid && byte_ok && tx_settle_reg == 2'd2;
 	// cut the response short: the core ended early, is stuck, or disagrees
-	wire tx_cut    = q_phase && (res_done_reg || wd_fire || res_bad_reg);
-	reg  [9:0] tx_end_reg;      // index of the last body byte: 3 + payload length
-	wire tx_final  = tx_idx_reg == tx_end_reg;
+	wire tx_cut    = q_phase_reg && (res_done_reg || wd_fire || res_bad_reg);
 
 	// ---- the observation feature just read ------------------------------------
 	wire [15:0] feat16 = WIDE_ACT ? sh_reg[63:48] : {{8{sh_reg[63]}}, sh_reg[63:56]};
 	wire        unused_feat = ^feat16;  // the top bits when AW < 16
-	wire [15:0] feat_next = feat_reg + 16'd1;
 	// the beat register shifts features in at the top: after P shifts slot s
 	// holds the beat's feature s (a short last beat is padded with zeros)
 	reg  [AW-1:0]   obs_in;
@@ -259,6 +284,41 @@ module sq_dispatch #(
 		obs_in = state_reg == S_OBS_PAD ? {AW{1'b0}} : feat16[AW-1:0];
 	wire [3:0]  feat_bytes = WIDE_ACT ? 4'd2 : 4'd1;
 	wire [10:0] infer_len = WIDE_ACT ? {in_dim_reg[9:0], 1'b0} : {1'b0, in_dim_reg[9:0]};
+
+	// ---- the held frame's type and length, decoded in two register stages ----
+	// sq_frame_rx changes its fields only as it raises m_frm_valid; S_IDLE
+	// waits until they have been held for two cycles (frm_v2_reg), so the
+	// request decode starts from flags, not from compares.
+	reg frm_v1_reg, frm_v2_reg; // i_frm_valid, not being released, 1 and 2 cycles long
+	reg ft_info, ft_stats, ft_reset, ft_infer, ft_load, ft_commit;   // stage 1: type
+	reg [7:0] ft_type;          // stage 1: the type the flags were decoded from
+	reg fl_zero, fl_eight, fl_ge16, fl_infer;                        // stage 1: len
+	reg frm_bad_reg;            // stage 2: the request is answered ERROR at once ...
+	reg [7:0] frm_code_reg;     // ... with this code (unknown type, else bad length)
+	always @(posedge i_clk) begin
+		frm_v1_reg <= i_frm_valid && !o_frm_release;
+		frm_v2_reg <= frm_v1_reg && i_frm_valid && !o_frm_release;
+		ft_type    <= i_frm_type;
+		ft_info    <= i_frm_type == T_INFO;
+		ft_stats   <= i_frm_type == T_STATS;
+		ft_reset   <= i_frm_type == T_RESET;
+		ft_infer   <= i_frm_type == T_INFER;
+		ft_load    <= i_frm_type == T_LOAD;
+		ft_commit  <= i_frm_type == T_COMMIT;
+		fl_zero    <= i_frm_len == 10'd0;
+		fl_eight   <= i_frm_len == 10'd8;
+		fl_ge16    <= i_frm_len >= 10'd16;
+		fl_infer   <= {1'b0, i_frm_len} == infer_len;
+		if (!(ft_info || ft_stats || ft_reset || ft_infer || ft_load || ft_commit)) begin
+			frm_bad_reg  <= 1'b1;
+			frm_code_reg <= E_TYPE;
+		end else begin
+			frm_bad_reg  <= ((ft_info || ft_stats || ft_reset) && !fl_zero) ||
+					(ft_infer && !fl_infer) || (ft_load && !fl_ge16) ||
+					(ft_commit && !fl_eight);
+			frm_code_reg <= E_LEN;
+		end
+	end
 
 	// ---- LOAD header checks ---------------------------------------------------
 	wire [7:0]  h_mem   = sh_reg[7:0];
@@ -285,8 +345,15 @@ module sq_dispatch #(
 	// ---- COMMIT checks --------------------------------------------------------
 	wire [15:0] c_in  = sh_reg[47:32];
 	wire [15:0] c_out = sh_reg[63:48];
-	wire c_ok_dims = c_in != 16'd0 && c_in <= MAXIN32[15:0] &&
-			 c_out != 16'd0 && c_out <= MAXOUT32[15:0];
+	// judged from the shift register's next value, so that S_COMMIT (right
+	// after the last byte) finds the verdict in a register
+	wire [63:0] sh_next = {i_buf_rdata, sh_reg[63:8]};
+	wire [15:0] c_in_next  = sh_next[47:32];
+	wire [15:0] c_out_next = sh_next[63:48];
+	reg         c_ok_dims_reg;
+	always @(posedge i_clk)
+		c_ok_dims_reg <= c_in_next != 16'd0 && c_in_next <= MAXIN32[15:0] &&
+				 c_out_next != 16'd0 && c_out_next <= MAXOUT32[15:0];
 
 	task respond;
 		input [2:0] kind;
@@ -295,10 +362,13 @@ module sq_dispatch #(
 		begin
 			rsp_kind_reg <= kind;
 			rsp_len_reg  <= plen;
-			tx_end_reg   <= plen + 10'd3;
 			rsp_code_reg <= code;
-			tx_idx_reg   <= 10'd0;
-			pidx_reg     <= 10'h3FC;  // -4
+			pidx_reg     <= 10'h3FC;  // -4: the header's first byte
+			tx_left_reg  <= plen + 10'd3;
+			tx_hdr_reg   <= 1'b1;
+			q_phase_reg  <= 1'b0;
+			tx_final_reg <= 1'b0;     // a body has 5 bytes or more
+			tx_settle_reg <= 2'd0;
 			state_reg    <= S_TX;
 		end
 	endtask
@@ -333,59 +403,42 @@ module sq_dispatch #(
 				type_reg   <= i_busy_type;
 				seq_reg    <= i_busy_seq;
 				respond(K_ERROR, 10'd2, E_BUSY);
-			end else if (i_frm_valid && !o_frm_release) begin
-				type_reg   <= i_frm_type;
+			end else if (i_frm_valid && frm_v2_reg && !o_frm_release) begin
+				type_reg   <= ft_type;
 				seq_reg    <= i_frm_seq;
 				len_reg    <= i_frm_len;
 				rd_idx_reg <= 9'd0;
-				case (i_frm_type)
-				T_INFO, T_STATS, T_RESET: begin
+				if (frm_bad_reg) begin
 					o_frm_release <= 1'b1;
-					if (i_frm_len != 10'd0)
-						respond(K_ERROR, 10'd2, E_LEN);
-					else if (i_frm_type == T_INFO)
-						respond(K_INFO, 10'd34, 8'd0);
-					else if (i_frm_type == T_STATS)
-						respond(K_STATS, 10'd24, 8'd0);
-					else begin
-						o_core_rst <= 1'b1;
-						clr_stats  <= 1'b1;
-						respond(K_STATUS, 10'd1, 8'd0);
-					end
-				end
-				T_INFER:
-					if ({1'b0, i_frm_len} != infer_len) begin
-						o_frm_release <= 1'b1;
-						respond(K_ERROR, 10'd2, E_LEN);
-					end else begin
-						feat_reg   <= 16'd0;
-						slot_reg   <= 5'd0;
-						read_bytes(feat_bytes, S_OBS_FEAT);
-					end
-				T_LOAD:
-					if (i_frm_len < 10'd16) begin
-						o_frm_release <= 1'b1;
-						respond(K_ERROR, 10'd2, E_LEN);
-					end else
-						read_bytes(4'd8, S_LD_HDR);
-				T_COMMIT:
-					if (i_frm_len != 10'd8) begin
-						o_frm_release <= 1'b1;
-						respond(K_ERROR, 10'd2, E_LEN);
-					end else
-						read_bytes(4'd8, S_COMMIT);
-				default: begin
+					respond(K_ERROR, 10'd2, frm_code_reg);
+				end else if (ft_info) begin
 					o_frm_release <= 1'b1;
-					respond(K_ERROR, 10'd2, E_TYPE);
-				end
-				endcase
+					respond(K_INFO, 10'd34, 8'd0);
+				end else if (ft_stats) begin
+					o_frm_release <= 1'b1;
+					respond(K_STATS, 10'd24, 8'd0);
+				end else if (ft_reset) begin
+					o_frm_release <= 1'b1;
+					o_core_rst    <= 1'b1;
+					clr_stats     <= 1'b1;
+					respond(K_STATUS, 10'd1, 8'd0);
+				end else if (ft_infer) begin
+					feat_left_reg <= in_dim_reg;
+					feat_zero_reg <= 1'b0;      // in_dim >= 1
+					feat_one_reg  <= in_dim_one_reg;
+					slot_reg      <= 5'd0;
+					read_bytes(feat_bytes, S_OBS_FEAT);
+				end else if (ft_load)
+					read_bytes(4'd8, S_LD_HDR);
+				else
+					read_bytes(4'd8, S_COMMIT);
 			end
 
 		// read rd_left bytes of the payload into sh_reg, then go to rd_ret
 		S_RD_A:
 			state_reg <= S_RD_B;
 		S_RD_B: begin
-			sh_reg      <= {i_buf_rdata, sh_reg[63:8]};
+			sh_reg      <= sh_next;
 			rd_idx_reg  <= rd_idx_reg + 1'b1;
 			rd_left_reg <= rd_left_reg - 1'b1;
 			state_reg   <= rd_left_reg == 4'd1 ? rd_ret_reg : S_RD_A;
@@ -435,7 +488,7 @@ module sq_dispatch #(
 
 		S_COMMIT: begin
 			o_frm_release <= 1'b1;
-			if (c_ok_dims) begin
+			if (c_ok_dims_reg) begin
 				model_id_reg <= sh_reg[31:0];
 				in_dim_reg   <= c_in;
 				out_dim_reg  <= c_out;
@@ -446,12 +499,14 @@ module sq_dispatch #(
 
 		S_OBS_FEAT: begin
 			m_obs_data <= obs_shifted;
-			feat_reg   <= feat_next;
+			feat_left_reg <= feat_left_reg - 1'b1;
+			feat_zero_reg <= feat_one_reg;
+			feat_one_reg  <= feat_left_reg == 16'd2;
 			slot_reg   <= slot_reg + 1'b1;
 			if (slot_last) begin
 				m_obs_valid <= 1'b1;
 				state_reg   <= S_OBS_BEAT;
-			end else if (feat_next == in_dim_reg)
+			end else if (feat_one_reg)
 				state_reg <= S_OBS_PAD;
 			else
 				read_bytes(feat_bytes, S_OBS_FEAT);
@@ -468,7 +523,7 @@ module sq_dispatch #(
 			if (m_obs_ready) begin
 				m_obs_valid <= 1'b0;
 				slot_reg    <= 5'd0;
-				if (feat_reg == in_dim_reg) begin
+				if (feat_zero_reg) begin
 					o_frm_release <= 1'b1;
 					state_reg     <= S_RES_WAIT;
 				end else
@@ -484,11 +539,16 @@ module sq_dispatch #(
 				qb_reg        <= 2'd0;
 				res_done_reg  <= 1'b0;
 				res_bad_reg   <= {{(16 - DIMW){1'b0}}, s_res_action} >= out_dim_reg;
-				respond(K_INFER, {out_dim_reg[7:0], 2'b00} + 10'd6, 8'd0);
+				respond(K_INFER, infer_plen_reg, 8'd0);
 			end
 
 		// stream the response body, one byte whenever the output is empty
-		S_TX:
+		S_TX: begin
+			// the byte pipeline's inputs are still: the index, and the core's beat
+			if (!byte_ok)
+				tx_settle_reg <= 2'd0;
+			else if (tx_settle_reg != 2'd2)
+				tx_settle_reg <= tx_settle_reg + 1'b1;
 			if (!m_body_valid && tx_cut) begin
 				// one last byte, then the frame ends shorter than its len
 				m_body_valid <= 1'b1;
@@ -497,20 +557,27 @@ module sq_dispatch #(
 				s_res_ready  <= 1'b0;
 				o_core_rst   <= 1'b1;    // out of step with the response
 				state_reg    <= S_IDLE;
-			end else if (!m_body_valid && byte_ok) begin
-				m_body_valid <= 1'b1;
-				m_body_data  <= body_byte;
-				m_body_last  <= tx_final;
-				tx_idx_reg   <= tx_idx_reg + 1'b1;
-				pidx_reg     <= pidx_reg + 1'b1;
-				if (q_phase) begin
+			end else if (byte_go) begin
+				m_body_valid  <= 1'b1;
+				m_body_data   <= nb_reg;
+				m_body_last   <= tx_final_reg;
+				pidx_reg      <= pidx_reg + 1'b1;
+				tx_left_reg   <= tx_left_reg - 1'b1;
+				tx_final_reg  <= tx_left_reg == 10'd1;
+				tx_settle_reg <= 2'd0;
+				if (pidx_reg == 10'h3FF)
+					tx_hdr_reg <= 1'b0;
+				if (rsp_kind_reg == K_INFER && pidx_reg == 10'd5)
+					q_phase_reg <= 1'b1;
+				if (q_phase_reg) begin
 					qb_reg <= qb_reg + 1'b1;
 					if (qb_reg == 2'd3)
 						s_res_ready <= 1'b1;
 				end
-				if (tx_final)
+				if (tx_final_reg)
 					state_reg <= rsp_kind_reg == K_INFER ? S_DRAIN : S_IDLE;
 			end
+		end
 		// take result beats the response had no room for, up to the last
 		S_DRAIN:
 			if (res_done_reg || (s_res_ready && s_res_valid && s_res_last))

@@ -46,7 +46,6 @@ module sq_frame_rx (
 	input  wire       i_busy_ack
 );
 	localparam [7:0] END = 8'hC0, ESC = 8'hDB, ESC_END = 8'hDC, ESC_ESC = 8'hDD;
-	localparam [9:0] MAXLEN = 10'd512;
 
 	reg [7:0] buf_mem [0:511];
 
@@ -61,14 +60,31 @@ module sq_frame_rx (
 	reg [10:0] crc_pos_reg;   // 4 + len: index of the first CRC byte (from byte 4 on)
 	reg [10:0] end_pos_reg;   // 6 + len: the body's length (from byte 4 on)
 
+	// The UART's byte (or line error) is registered here with its class, and
+	// the receiver works on that register one cycle later (timing: the byte
+	// compares then sit before this register instead of in front of every
+	// receiver register; a byte takes 10 UART bit times, so nothing waits).
+	reg        rx_v_reg, rx_err_reg;
+	reg [7:0]  rx_d_reg;
+	reg        rx_end_reg, rx_esc_reg, rx_escend_reg, rx_escesc_reg;
+	always @(posedge i_clk) begin
+		rx_v_reg      <= s_rx_valid && !i_rst;
+		rx_err_reg    <= i_rx_err && !i_rst;
+		rx_d_reg      <= s_rx_data;
+		rx_end_reg    <= s_rx_data == END;
+		rx_esc_reg    <= s_rx_data == ESC;
+		rx_escend_reg <= s_rx_data == ESC_END;
+		rx_escesc_reg <= s_rx_data == ESC_ESC;
+	end
+
 	wire [15:0] crc_next;
-	wire        is_end  = s_rx_valid && s_rx_data == END;   // even after ESC
-	wire        is_esc  = s_rx_valid && !esc_reg && s_rx_data == ESC;
-	wire        esc_bad = esc_reg && s_rx_data != ESC_END && s_rx_data != ESC_ESC;
-	wire [7:0]  byte_v  = !esc_reg ? s_rx_data :
-			      (s_rx_data == ESC_END ? END : ESC);
+	wire        is_end  = rx_v_reg && rx_end_reg;   // even after ESC
+	wire        is_esc  = rx_v_reg && !esc_reg && rx_esc_reg;
+	wire        esc_bad = esc_reg && !rx_escend_reg && !rx_escesc_reg;
+	wire [7:0]  byte_v  = !esc_reg ? rx_d_reg :
+			      (rx_escend_reg ? END : ESC);
 	// a data byte of the body (after unescaping)
-	wire        is_data = s_rx_valid && !is_end && !is_esc && !(esc_reg && esc_bad);
+	wire        is_data = rx_v_reg && !is_end && !is_esc && !(esc_reg && esc_bad);
 	// the body's length once len is known (bytes 4.. on), kept in registers so
 	// that no adder sits between the byte counter and the verdict
 	wire [10:0] body_len = end_pos_reg;
@@ -88,6 +104,9 @@ module sq_frame_rx (
 	end
 
 	wire first_byte = cnt_reg == 10'd0;
+	// len > 512 from its high byte (byte_v, now) and low byte: no carry chain
+	// behind the unescaping (512 = 0x0200)
+	wire len_big = |byte_v[7:2] || (byte_v[1] && (byte_v[0] || |len_lo_reg));
 
 	always @(posedge i_clk) begin
 		o_ev_ok      <= 1'b0;
@@ -126,7 +145,7 @@ module sq_frame_rx (
 			esc_reg <= 1'b1;
 			if (first_byte)
 				ovr_reg <= m_frm_valid && !i_frm_release;
-		end else if (s_rx_valid) begin
+		end else if (rx_v_reg) begin
 			esc_reg <= 1'b0;
 			if (esc_bad)
 				bad_reg <= 1'b1;
@@ -145,7 +164,7 @@ module sq_frame_rx (
 					len_reg     <= {byte_v[1:0], len_lo_reg};
 					crc_pos_reg <= {byte_v[2:0], len_lo_reg} + 11'd4;
 					end_pos_reg <= {byte_v[2:0], len_lo_reg} + 11'd6;
-					if ({byte_v, len_lo_reg} > {6'd0, MAXLEN})
+					if (len_big)
 						bad_reg <= 1'b1;
 				end
 				default: ;
@@ -159,7 +178,7 @@ module sq_frame_rx (
 			end
 		end
 		// a lost byte spoils the body it belongs to
-		if (i_rx_err)
+		if (rx_err_reg)
 			bad_reg <= 1'b1;
 
 		if (i_rst) begin

@@ -21,10 +21,17 @@ module sq_frame_tx (
 );
 	localparam [7:0] END = 8'hC0, ESC = 8'hDB, ESC_END = 8'hDC, ESC_ESC = 8'hDD;
 	localparam [2:0] S_IDLE = 3'd0, S_BODY = 3'd1, S_ESC = 3'd2,
-			 S_CRCL = 3'd3, S_CRCH = 3'd4, S_END = 3'd5;
+			 S_CRCL = 3'd3, S_CRCH = 3'd4, S_END = 3'd5, S_SEND = 3'd6;
 
-	reg [2:0]  state_reg, ret_reg;
-	reg [7:0]  pend_reg;     // second byte of an escape
+	// Every byte after the first END is first taken into cand_reg, with its
+	// escape class decoded into registers, and sent from there (S_SEND): the
+	// byte compares never sit between a source (the body, the CRC) and the
+	// line register (timing). A byte takes 10 UART bit times, so the extra
+	// cycle per byte does not slow the line.
+	reg [2:0]  state_reg, ret_reg;   // ret_reg: the state after cand_reg is sent
+	reg [7:0]  cand_reg;             // the next byte, unescaped
+	reg        cand_end_reg;         // cand_reg == END
+	reg        cand_esc_reg;         // cand_reg == ESC
 	reg [15:0] crc_reg;
 
 	wire [15:0] crc_next;
@@ -32,61 +39,81 @@ module sq_frame_tx (
 
 	// the output register is free this cycle
 	wire out_free = !m_tx_valid || m_tx_ready;
-	assign s_body_ready = state_reg == S_BODY && out_free;
+	assign s_body_ready = state_reg == S_BODY;
 
-	// sends byte b, escaped if needed, then continues in state nxt
-	task emit;
+	// the CRC bytes' classes, from crc_reg: it settles as S_BODY takes the
+	// last byte, at least a cycle (S_SEND) before S_CRCL reads these
+	reg crc_lo_end_reg, crc_lo_esc_reg, crc_hi_end_reg, crc_hi_esc_reg;
+	always @(posedge i_clk) begin
+		crc_lo_end_reg <= crc_reg[7:0] == END;
+		crc_lo_esc_reg <= crc_reg[7:0] == ESC;
+		crc_hi_end_reg <= crc_reg[15:8] == END;
+		crc_hi_esc_reg <= crc_reg[15:8] == ESC;
+	end
+
+	// takes byte b (its class: is_end, is_esc) as the next to send, then
+	// continues in state nxt
+	task take;
 		input [7:0] b;
+		input       is_end;
+		input       is_esc;
 		input [2:0] nxt;
 		begin
-			m_tx_valid <= 1'b1;
-			if (b == END || b == ESC) begin
-				m_tx_data <= ESC;
-				pend_reg  <= (b == END) ? ESC_END : ESC_ESC;
-				ret_reg   <= nxt;
-				state_reg <= S_ESC;
-			end else begin
-				m_tx_data <= b;
-				state_reg <= nxt;
-			end
+			cand_reg     <= b;
+			cand_end_reg <= is_end;
+			cand_esc_reg <= is_esc;
+			ret_reg      <= nxt;
+			state_reg    <= S_SEND;
 		end
 	endtask
 
 	always @(posedge i_clk) begin
 		if (m_tx_ready)
 			m_tx_valid <= 1'b0;
-		if (out_free) begin
-			case (state_reg)
-			S_IDLE:
-				if (s_body_valid) begin
-					m_tx_valid <= 1'b1;
-					m_tx_data  <= END;
-					crc_reg    <= 16'hFFFF;
-					state_reg  <= S_BODY;
-				end
-			S_BODY:
-				if (s_body_valid) begin
-					crc_reg <= crc_next;
-					emit(s_body_data, s_body_last ? S_CRCL : S_BODY);
-				end
-			S_ESC: begin
+		case (state_reg)
+		S_IDLE:
+			if (s_body_valid && out_free) begin
 				m_tx_valid <= 1'b1;
-				m_tx_data  <= pend_reg;
+				m_tx_data  <= END;
+				crc_reg    <= 16'hFFFF;
+				state_reg  <= S_BODY;
+			end
+		S_BODY:
+			if (s_body_valid) begin
+				crc_reg <= crc_next;
+				take(s_body_data, s_body_data == END, s_body_data == ESC,
+				     s_body_last ? S_CRCL : S_BODY);
+			end
+		S_SEND:
+			if (out_free) begin
+				m_tx_valid <= 1'b1;
+				if (cand_end_reg || cand_esc_reg) begin
+					m_tx_data <= ESC;
+					state_reg <= S_ESC;
+				end else begin
+					m_tx_data <= cand_reg;
+					state_reg <= ret_reg;
+				end
+			end
+		S_ESC:
+			if (out_free) begin
+				m_tx_valid <= 1'b1;
+				m_tx_data  <= cand_end_reg ? ESC_END : ESC_ESC;
 				state_reg  <= ret_reg;
 			end
-			S_CRCL:
-				emit(crc_reg[7:0], S_CRCH);
-			S_CRCH:
-				emit(crc_reg[15:8], S_END);
-			S_END: begin
+		S_CRCL:
+			take(crc_reg[7:0], crc_lo_end_reg, crc_lo_esc_reg, S_CRCH);
+		S_CRCH:
+			take(crc_reg[15:8], crc_hi_end_reg, crc_hi_esc_reg, S_END);
+		S_END:
+			if (out_free) begin
 				m_tx_valid <= 1'b1;
 				m_tx_data  <= END;
 				state_reg  <= S_IDLE;
 			end
-			default:
-				state_reg <= S_IDLE;
-			endcase
-		end
+		default:
+			state_reg <= S_IDLE;
+		endcase
 		if (i_rst) begin
 			state_reg  <= S_IDLE;
 			m_tx_valid <= 1'b0;

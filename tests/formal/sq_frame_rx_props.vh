@@ -18,6 +18,27 @@
 	always @(*)
 		assume(!(s_rx_valid && i_rx_err));
 
+	// The receiver works on the UART's byte one cycle after it arrives (its
+	// input register, rx_*_reg). The properties follow the same stream through
+	// their own copy of that delay (fp_rv, fp_rd, fp_rerr), so the shadow
+	// receiver below stays independent of the receiver's input register.
+	reg       fp_rv = 1'b0, fp_rerr = 1'b0;
+	reg [7:0] fp_rd;
+	always @(posedge i_clk) begin
+		fp_rv   <= s_rx_valid && !i_rst;
+		fp_rerr <= i_rx_err && !i_rst;
+		fp_rd   <= s_rx_data;
+	end
+	// induction strengtheners: the input register holds exactly that byte,
+	// its class flags agree with it, and it is never a byte and an error
+	always @(*)
+		if (!fp_init) begin
+			assert(rx_v_reg == fp_rv && rx_err_reg == fp_rerr && rx_d_reg == fp_rd);
+			assert(rx_end_reg == (fp_rd == 8'hC0) && rx_esc_reg == (fp_rd == 8'hDB) &&
+			       rx_escend_reg == (fp_rd == 8'hDC) && rx_escesc_reg == (fp_rd == 8'hDD));
+			assert(!(fp_rv && fp_rerr));
+		end
+
 	// "idle": between frames, ready for the first byte of a body
 	wire fp_idle = cnt_reg == 10'd0 && !esc_reg && !bad_reg && !ovr_reg && crc_reg == 16'hFFFF;
 
@@ -25,7 +46,7 @@
 	reg fp_end = 1'b0;       // last cycle took an END byte (no line error with it)
 	reg fp_frm = 1'b0;       // last cycle's m_frm_valid
 	always @(posedge i_clk) begin
-		fp_end <= !i_rst && is_end && !i_rx_err;
+		fp_end <= !i_rst && is_end && !fp_rerr;
 		fp_frm <= m_frm_valid;
 	end
 	always @(*)
@@ -74,19 +95,19 @@
 	reg [9:0]  s_n = 10'd0;
 	reg [15:0] s_crc = 16'hFFFF;
 	reg [7:0]  s_b0, s_b1, s_l0, s_l1;
-	wire       s_data = s_rx_valid && s_rx_data != 8'hC0 && !(!s_esc && s_rx_data == 8'hDB) &&
-			    !(s_esc && s_rx_data != 8'hDC && s_rx_data != 8'hDD);
-	wire [7:0] s_byte = !s_esc ? s_rx_data : (s_rx_data == 8'hDC ? 8'hC0 : 8'hDB);
+	wire       s_data = fp_rv && fp_rd != 8'hC0 && !(!s_esc && fp_rd == 8'hDB) &&
+			    !(s_esc && fp_rd != 8'hDC && fp_rd != 8'hDD);
+	wire [7:0] s_byte = !s_esc ? fp_rd : (fp_rd == 8'hDC ? 8'hC0 : 8'hDB);
 	wire [10:0] s_len = {1'b0, s_l1[1:0], s_l0};
 	// the shadow's verdict on an END now: a well-formed body with a good CRC
 	wire       s_good = !s_bad && !s_esc && s_n >= 10'd6 && s_n <= 10'd518 &&
 			    {1'b0, s_n} == s_len + 11'd6 && {s_l1, s_l0} <= 16'd512 &&
 			    s_crc == {s_b0, s_b1};
 	always @(posedge i_clk) begin
-		if (s_rx_valid && s_rx_data == 8'hC0) begin
+		if (fp_rv && fp_rd == 8'hC0) begin
 			s_esc <= 1'b0; s_bad <= 1'b0; s_n <= 10'd0; s_crc <= 16'hFFFF;
-		end else if (s_rx_valid) begin
-			s_esc <= !s_esc && s_rx_data == 8'hDB;
+		end else if (fp_rv) begin
+			s_esc <= !s_esc && fp_rd == 8'hDB;
 			if (s_esc && !s_data)
 				s_bad <= 1'b1;
 			if (s_data) begin
@@ -100,7 +121,7 @@
 				if (s_n == 10'd3) s_l1 <= s_byte;
 			end
 		end
-		if (i_rx_err)
+		if (fp_rerr)
 			s_bad <= 1'b1;
 		if (i_rst) begin
 			s_esc <= 1'b0; s_bad <= 1'b0; s_n <= 10'd0; s_crc <= 16'hFFFF;
@@ -109,7 +130,7 @@
 	reg fp_good = 1'b0;      // last cycle's END closed a body the shadow accepts
 	reg fp_frm  = 1'b0;
 	always @(posedge i_clk) begin
-		fp_good <= s_rx_valid && s_rx_data == 8'hC0 && s_good && !i_rx_err;
+		fp_good <= fp_rv && fp_rd == 8'hC0 && s_good && !fp_rerr;
 		fp_frm  <= m_frm_valid;
 	end
 	// the property: a frame reaches the dispatcher only if the shadow judged
