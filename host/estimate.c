@@ -144,6 +144,8 @@ static void set_mem(sq_est_memory *m, const char *name, uint32_t width, uint32_t
 	m->bits_used = (uint64_t)width * depth * copies;
 }
 
+static void judge(const sq_board *b, sq_estimate *e);
+
 void sq_estimate_config(const sq_board *b, const sq_hwcfg *c, sq_estimate *e)
 {
 	memset(e, 0, sizeof *e);
@@ -190,9 +192,19 @@ void sq_estimate_config(const sq_board *b, const sq_hwcfg *c, sq_estimate *e)
 	else
 		e->lc = e->lut; /* uncalibrated on ECP5: LUT4s as for iCE40 */
 	e->clk_mhz = b->clk_mhz;
+	judge(b, e);
+}
+
+/* e->fits and e->why from e's resources against the board's. */
+static void judge(const sq_board *b, sq_estimate *e)
+{
 	e->fits = true;
 	e->why[0] = '\0';
-	if (e->ebr > b->ebr) {
+	if (e->spram > b->spram) {
+		e->fits = false;
+		snprintf(e->why, sizeof e->why, "SPRAM: %u of %u, short by %u", e->spram, b->spram,
+			 e->spram - b->spram);
+	} else if (e->ebr > b->ebr) {
 		e->fits = false;
 		snprintf(e->why, sizeof e->why, "block RAM: %u of %u, short by %u", e->ebr, b->ebr,
 			 e->ebr - b->ebr);
@@ -205,6 +217,31 @@ void sq_estimate_config(const sq_board *b, const sq_hwcfg *c, sq_estimate *e)
 		snprintf(e->why, sizeof e->why, "DSP blocks: %u of %u, short by %u", e->dsp, b->dsp,
 			 e->dsp - b->dsp);
 	}
+}
+
+/*
+ * The weights in SPRAM (iCE40 UltraPlus; rtl/sq_wmem.v WMEM=1, what the flow
+ * chooses when the model's memories overflow the block RAM, scripts/fpga/fit.sh):
+ * lane entries nibble-aligned, blocks of 16K x 16 side by side, the depth the
+ * board's blocks hold (LG_WD 14..16) unless LG_WD is given. Returns false
+ * when the board has no SPRAM for these words or the model's words exceed it.
+ */
+static bool spram_config(const sq_board *b, const sq_est_opts *o, uint32_t n_words,
+			 sq_hwcfg *c, uint32_t *blocks)
+{
+	uint32_t es = (sq_hw_ew(c) + 3) / 4 * 4, cols = cdiv((uint64_t)c->P * es, 16);
+	uint32_t banks = b->spram / cols, lg = 14;
+	if (banks == 0)
+		return false;
+	while (lg < 16 && (1u << (lg + 1 - 14)) <= banks)
+		lg++;
+	if (o->LG_WD)
+		lg = o->LG_WD;
+	if (n_words > (1u << lg))
+		return false;
+	c->LG_WD = lg;
+	*blocks = cols * cdiv(1u << lg, 16384);
+	return true;
 }
 
 static uint32_t lg_at_least(uint32_t n, uint32_t minlg)
@@ -272,6 +309,19 @@ int sq_estimate_model(const sq_model *m, const sq_board *b, const sq_est_opts *o
 		return rc;
 	}
 	sq_estimate_config(b, &c, e);
+	uint32_t spb = 0;
+	if (!e->fits && e->ebr > b->ebr && spram_config(b, o, img->n_words, &c, &spb)) {
+		sq_estimate s;
+		sq_estimate_config(b, &c, &s);
+		s.ebr -= s.mem[SQ_MEM_WM].blocks;
+		s.ebr_bits_used -= s.mem[SQ_MEM_WM].bits_used;
+		s.mem[SQ_MEM_WM].blocks = 0;
+		s.spram = spb;
+		s.wm_spram = true;
+		judge(b, &s);
+		if (s.ebr <= b->ebr)
+			*e = s;
+	}
 	e->n_words = img->n_words;
 	e->n_rounds = img->n_rounds;
 	e->n_layers = m->n_layers;
@@ -297,7 +347,7 @@ int sq_estimate_model(const sq_model *m, const sq_board *b, const sq_est_opts *o
 	e->model_bits = e->mem[SQ_MEM_WM].bits_used;
 	e->ebr_bits_used = 0;
 	for (int i = 0; i < SQ_MEM_COUNT; i++)
-		if (!e->mem[i].lutram)
+		if (!e->mem[i].lutram && !(i == SQ_MEM_WM && e->wm_spram))
 			e->ebr_bits_used += e->mem[i].bits_used;
 	e->cycles = sq_est_cycles(e->in_words, e->n_words, e->n_layers, e->out_dim, short_starts);
 	if (o->clk_mhz > 0.0)

@@ -64,7 +64,10 @@ typedef struct sq_estimate {
 	sq_hwcfg cfg;
 	sq_est_memory mem[SQ_MEM_COUNT];
 	uint32_t ebr;           /* block RAMs in all */
-	uint32_t spram;         /* always 0: the flow does not infer SPRAM */
+	uint32_t spram;         /* SPRAM blocks: the weights, when wm_spram */
+	bool wm_spram;          /* weights in SPRAM (sq_estimate_model only: when
+				 * the block RAM overflows on an iCE40 UltraPlus
+				 * board, as the flow does; the host loads them) */
 	uint32_t dsp;
 	uint32_t lut, ff, carry;
 	uint32_t lc;            /* iCE40 logic cells after packing; ECP5 LUT4s */

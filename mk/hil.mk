@@ -87,9 +87,10 @@ $(HIL_R1): $(HIL_R1_FLOAT) | $(BUILD)/bin/sparq
 
 .PHONY: test-hil-cli
 TEST_SUITES += test-hil-cli
-test-hil-cli: $(HIL_TOOLS) $(BUILD)/bin/sparq-san $(BUILD)/bin/sparqd-san $(BUILD)/bin/sparq-sim $(HIL_R1) ## HIL end to end: sparq hil/load through sparqd, emulator and sparq-sim (R1)
+test-hil-cli: $(HIL_TOOLS) $(BUILD)/bin/sparq-san $(BUILD)/bin/sparqd-san $(BUILD)/bin/sparq-sim $(BUILD)/sim/board/spram-p4/sparq-sim $(HIL_R1) ## HIL end to end: sparq hil/load through sparqd, emulator and sparq-sim (R1; and an SPRAM build loaded at boot)
 	$(Q)SPARQ=$(BUILD)/bin/sparq-san SPARQD=$(BUILD)/bin/sparqd-san HIL_BIN=$(HIL_BIN) \
 	  SPARQ_SIM=$(BUILD)/bin/sparq-sim EPISODES=$(HIL_EPISODES) HIL_RESULT=$(BUILD)/hil/board.json \
+	  SPARQ_SIM_SPRAM=$(BUILD)/sim/board/spram-p4/sparq-sim \
 	  R1=$(HIL_R1) bash tests/hil/test_hil_cli.sh
 
 BENCH_TARGETS += bench-hil

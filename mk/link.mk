@@ -39,11 +39,18 @@ endef
 .PHONY: sparq-sim test-link-lint test-link-rtl test-link-sim test-link-synth
 
 # one rule for every configuration: $(BUILD)/sim/board/p<P>-<clk>-<baud>/sparq-sim
-$(BUILD)/sim/board/p%/sparq-sim: $(LINK_RTL) rtl/sq_core.v $(SIM_SRC) $(LIBSPARQ)
+$(BUILD)/sim/board/p%/sparq-sim: $(LINK_RTL) rtl/sq_core.v rtl/sq_wmem.v $(SIM_SRC) $(LIBSPARQ)
 	$(call verilate_sim,$@,rtl,$(word 2,$(subst -, ,$*)),$(word 3,$(subst -, ,$*)),$(word 1,$(subst -, ,$*)),sq_core)
 
 $(STANDIN_SIM): $(LINK_RTL) tests/link/standin/sq_core.v $(SIM_SRC) $(LIBSPARQ)
 	$(call verilate_sim,$@,tests/link/standin,12000000,1000000,8,standin)
+
+# sparq-sim as an SPRAM build of the iCEBreaker boots: P=4, the weights in
+# iCE40 SPRAM (rtl/sq_wmem.v WMEM=1, its behavioural model), nothing in them
+# until the host sends the model by LOAD (tests/hil/test_hil_cli.sh).
+SPRAM_SIM := $(BUILD)/sim/board/spram-p4/sparq-sim
+$(SPRAM_SIM): $(LINK_RTL) rtl/sq_core.v rtl/sq_wmem.v $(SIM_SRC) $(LIBSPARQ)
+	$(call verilate_sim,$@,rtl,12000000,1000000,4,sq_core+spram,-GWMEM=1)
 
 $(BUILD)/bin/sparq-sim: $(BUILD)/sim/board/p8-12000000-1000000/sparq-sim
 	@mkdir -p $(dir $@)
@@ -77,7 +84,7 @@ $(LINK_IMG)/r1.sqm: | $(BUILD)/bin/sparq
 	$(Q)$(BUILD)/bin/sparq random --layers 4,64,64,2 --seed 19 -o $@ >/dev/null
 $(LINK_IMG)/hex/lt.hex: $(IMG_MODEL) | $(BUILD)/bin/sparq
 	$(Q)$(BUILD)/bin/sparq export $(IMG_MODEL) --lanes 8 -o $(LINK_IMG)/hex >/dev/null
-$(IMG_SIM): $(LINK_RTL) rtl/sq_core.v $(SIM_SRC) $(LIBSPARQ) $(LINK_IMG)/hex/lt.hex
+$(IMG_SIM): $(LINK_RTL) rtl/sq_core.v rtl/sq_wmem.v $(SIM_SRC) $(LIBSPARQ) $(LINK_IMG)/hex/lt.hex
 	$(call verilate_sim,$@,rtl,12000000,1000000,8,sq_core+images,\
 	  -GINIT_LT='"$(abspath $(LINK_IMG)/hex/lt.hex)"' -GINIT_RT='"$(abspath $(LINK_IMG)/hex/rt.hex)"' \
 	  -GINIT_WM='"$(abspath $(LINK_IMG)/hex/wm.hex)"' -GINIT_PM='"$(abspath $(LINK_IMG)/hex/pm.hex)"' \
@@ -131,6 +138,6 @@ test-link-synth: ## suite: Yosys synth_ice40 of sparq_top, core as a black box (
 .PHONY: synth-top
 synth-top: ## Yosys synth_ice40 of the whole sparq_top with the core (R1-sized), a few minutes
 	@mkdir -p $(LINK_TB)
-	$(Q)$(YOSYS) -q -l $(LINK_TB)/synth-top.log -p "read_verilog $(LINK_RTL) rtl/sq_core.v; \
+	$(Q)$(YOSYS) -q -l $(LINK_TB)/synth-top.log -p "read_verilog $(LINK_RTL) rtl/sq_core.v rtl/sq_wmem.v; \
 	     $(LINK_SYNTH_SET); synth_ice40 -top sparq_top; stat" >/dev/null && \
 	  grep -E 'SB_LUT4|SB_RAM40|SB_MAC16|SB_CARRY' $(LINK_TB)/synth-top.log | tail -4

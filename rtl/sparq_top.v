@@ -13,6 +13,8 @@
 //   P .. LG_RD     the core's configuration (docs/architecture.md)
 //   INIT_LT/RT/WM/PM  $readmemh images of the model the bitstream carries
 //                  ("" leaves the memories empty for a model sent by LOAD)
+//   WMEM           weight memory: 0 block RAM, 1 iCE40 SPRAM (rtl/sq_wmem.v;
+//                  INIT_WM must be "": the host sends the model by LOAD)
 //   INIT_MODEL_ID, INIT_IN_DIM, INIT_OUT_DIM  what INFO reports for it
 //   STATW          bits of the STATS event counters, 8..32 (16 saves area)
 //   WD_LG          log2 of the cycles the link waits for the core before it
@@ -40,7 +42,8 @@ module sparq_top #(
 	parameter integer INIT_IN_DIM   = 4,
 	parameter integer INIT_OUT_DIM  = 2,
 	parameter integer STATW         = 32,
-	parameter integer WD_LG         = 24
+	parameter integer WD_LG         = 24,
+	parameter integer WMEM          = 0
 ) (
 	input  wire       i_clk,
 	input  wire       i_rst,
@@ -141,7 +144,8 @@ module sparq_top #(
 	sq_core #(
 		.P(P), .AW(AW), .WW(WW), .ACCW(ACCW), .MAXW(MAXW), .MAXL(MAXL),
 		.LG_WD(LG_WD), .LG_RD(LG_RD),
-		.INIT_LT(INIT_LT), .INIT_RT(INIT_RT), .INIT_WM(INIT_WM), .INIT_PM(INIT_PM)
+		.INIT_LT(INIT_LT), .INIT_RT(INIT_RT), .INIT_WM(INIT_WM), .INIT_PM(INIT_PM),
+		.WMEM(WMEM)
 	) u_core (
 		.i_clk(i_clk), .i_rst(rst || core_rst_req),
 		.s_obs_valid(obs_valid), .s_obs_ready(obs_ready), .s_obs_data(obs_data),

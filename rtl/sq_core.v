@@ -12,6 +12,8 @@
 //   MAXL     maximum layers (layer table depth), 1..16.
 //   LG_WD    log2 of the weight memory depth in wide words, 1..16.
 //   LG_RD    log2 of the round table / parameter memory depth, 1..16.
+//   WMEM     weight memory: 0 block RAM, 1 iCE40 SPRAM (rtl/sq_wmem.v; loaded
+//            through the load port only, INIT_WM must be "").
 //   INIT_LT, INIT_RT, INIT_WM, INIT_PM
 //            $readmemh image of each memory ("" = no initial contents), as
 //            written by `sparq export`; the load port overwrites them at run time.
@@ -51,7 +53,8 @@ module sq_core #(
 	parameter INIT_LT = "",
 	parameter INIT_RT = "",
 	parameter INIT_WM = "",
-	parameter INIT_PM = ""
+	parameter INIT_PM = "",
+	parameter integer WMEM = 0
 ) (
 	// clock, reset
 	input  wire                  i_clk,
@@ -212,22 +215,20 @@ module sq_core #(
 	end
 
 	// ---- weight memory: P lanes side by side, per-lane write enables --------
-	(* no_rw_check *)
-	reg  [P*EW-1:0]   wm [0:(1<<LG_WD)-1];
-	reg  [P*EW-1:0]   wm_q;
+	// (rtl/sq_wmem.v: block RAM, or SPRAM with WMEM=1; registered read either way)
+	wire [P*EW-1:0]   wm_q;
 	reg  [LG_WD-1:0]  wa_reg;        // next weight word to issue
-	generate
-		if (INIT_WM != "") begin : g_init_wm
-			initial $readmemh(INIT_WM, wm);
-		end
-	endgenerate
-	integer wi;
-	always @(posedge i_clk) begin
-		for (wi = 0; wi < P; wi = wi + 1)
-			if (wm_we[wi])
-				wm[ld_addr_q[LG_WD-1:0]][wi*EW +: EW] <= ld_data_q[EW-1:0];
-		wm_q <= wm[wa_reg];
-	end
+`ifdef SQ_FORMAL_PROPS
+	wire [LG_WD-1:0]  f_wm_addr;     // tests/formal/sq_core_props.vh reads wm through these
+	wire [P*EW-1:0]   f_wm_word;
+`endif
+	sq_wmem #(.P(P), .EW(EW), .LG_WD(LG_WD), .WMEM(WMEM), .INIT(INIT_WM)) u_wm (
+		.i_clk(i_clk), .i_we(wm_we), .i_waddr(ld_addr_q[LG_WD-1:0]),
+		.i_wdata(ld_data_q[EW-1:0]), .i_raddr(wa_reg), .o_rdata(wm_q)
+`ifdef SQ_FORMAL_PROPS
+		, .f_addr(f_wm_addr), .f_word(f_wm_word)
+`endif
+	);
 
 	// ---- parameter memory: {shift, bias} per lane, by global round index ----
 	(* no_rw_check *)

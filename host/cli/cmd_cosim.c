@@ -39,6 +39,9 @@ static const char usage_text[] =
 	"  --lanes P          lanes, 1..16 (default: the model's \"lanes\" metadata, else 8)\n"
 	"  --aw, --ww, --accw, --maxw, --maxl, --lg-wd, --lg-rd N\n"
 	"                     other core parameters (defaults of rtl/sq_core.v)\n"
+	"  --wmem ebr|spram   weight memory of the core: block RAM (default) or iCE40\n"
+	"                     SPRAM (rtl/sq_wmem.v WMEM=1); the model goes in through\n"
+	"                     the load port either way\n"
 	"  --no-stress        no input gaps or backpressure (cycle figures)\n"
 	"  --inject weight|round\n"
 	"                     make the comparison fail on purpose: flip one stored weight,\n"
@@ -48,10 +51,10 @@ static const char usage_text[] =
 	"                     cycles_bound, cycle_ratio, lanes, config, speed\n";
 
 /* Must match CS_CFG in mk/cosim.mk. */
-static void cfg_name(const sq_hwcfg *c, char *buf, size_t n)
+static void cfg_name(const sq_hwcfg *c, bool spram, char *buf, size_t n)
 {
-	snprintf(buf, n, "p%u-aw%u-ww%u-acc%u-w%u-l%u-wd%u-rd%u", c->P, c->AW, c->WW, c->ACCW,
-		 c->MAXW, c->MAXL, c->LG_WD, c->LG_RD);
+	snprintf(buf, n, "p%u-aw%u-ww%u-acc%u-w%u-l%u-wd%u-rd%u%s", c->P, c->AW, c->WW, c->ACCW,
+		 c->MAXW, c->MAXL, c->LG_WD, c->LG_RD, spram ? "-spram" : "");
 }
 
 /* <build>: $SPARQ_BUILD_DIR if set (tests that run a private copy of this
@@ -84,7 +87,8 @@ static int build_dir(char *out, size_t n)
 
 /* Runs make for the configuration; its output goes to log. Returns make's
  * exit status, or -1 when it could not be started. */
-static int run_make(const char *root, const char *build, const sq_hwcfg *c, const char *log)
+static int run_make(const char *root, const char *build, const sq_hwcfg *c, bool spram,
+		    const char *log)
 {
 	char a[9][64], bopt[PATH_MAX + 16];
 	snprintf(bopt, sizeof bopt, "BUILD=%s", build);
@@ -96,8 +100,9 @@ static int run_make(const char *root, const char *build, const sq_hwcfg *c, cons
 	snprintf(a[5], sizeof a[5], "CS_MAXL=%u", c->MAXL);
 	snprintf(a[6], sizeof a[6], "CS_LG_WD=%u", c->LG_WD);
 	snprintf(a[7], sizeof a[7], "CS_LG_RD=%u", c->LG_RD);
+	snprintf(a[8], sizeof a[8], "CS_WMEM=%d", spram ? 1 : 0);
 	char *argv[] = { "make", "--no-print-directory", "-C", (char *)root, bopt, "cosim-build",
-			 a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL };
+			 a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], NULL };
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
@@ -146,6 +151,7 @@ int cmd_cosim(int argc, char **argv)
 		{ "inject", required_argument, NULL, 9 },
 		{ "wave", no_argument, NULL, 10 },
 		{ "json", no_argument, NULL, 11 },
+		{ "wmem", required_argument, NULL, 12 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -156,7 +162,7 @@ int cmd_cosim(int argc, char **argv)
 	const char *names[7] = { "aw", "ww", "accw", "maxw", "maxl", "lg-wd", "lg-rd" };
 	bool set[7] = { false };
 	uint32_t val[7] = { 0 };
-	bool stress = true, wave = false, json = false;
+	bool stress = true, wave = false, json = false, spram = false;
 	const char *inject = NULL;
 	int opt, rc = 1;
 
@@ -196,6 +202,11 @@ int cmd_cosim(int argc, char **argv)
 		case 11:
 			json = true;
 			break;
+		case 12:
+			if (strcmp(optarg, "ebr") && strcmp(optarg, "spram"))
+				return cli_usage_error("cosim", "--wmem '%s': expected ebr or spram", optarg);
+			spram = !strcmp(optarg, "spram");
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -234,7 +245,7 @@ int cmd_cosim(int argc, char **argv)
 		goto out_model;
 	}
 	char name[128];
-	cfg_name(&cfg, name, sizeof name);
+	cfg_name(&cfg, spram, name, sizeof name);
 	if (sq_export_image(m, &cfg, &img, &err) < 0) {
 		rc = cli_error("cosim", "%s does not fit configuration %s: %s", path, name, err.msg);
 		goto out_model;
@@ -257,7 +268,7 @@ int cmd_cosim(int argc, char **argv)
 		rc = cli_error("cosim", "cannot create %s: %s", simdir, strerror(errno));
 		goto out_model;
 	}
-	int mk = run_make(root, build, &cfg, log);
+	int mk = run_make(root, build, &cfg, spram, log);
 	if (mk != 0) {
 		rc = cli_error("cosim", "building the harness for %s failed (make exit %d, log %s)",
 			       name, mk, log);

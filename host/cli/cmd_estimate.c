@@ -64,6 +64,7 @@ static void json_out(const char *path, const sq_estimate *e)
 	       "\"lc\":{\"used\":%u,\"available\":%u},\"lut\":%u,\"ff\":%u,\"carry\":%u}",
 	       e->ebr, b->ebr, e->spram, b->spram, e->dsp, b->dsp, e->lc, b->lc, e->lut, e->ff,
 	       e->carry);
+	printf(",\"weight_memory\":\"%s\"", e->wm_spram ? "spram" : "ebr");
 	printf(",\"model_bits\":%llu,\"ebr_bits\":%llu,\"weight_words\":%u,\"rounds\":%u,"
 	       "\"nonzeros\":%llu",
 	       (unsigned long long)e->model_bits, (unsigned long long)e->ebr_bits_used,
@@ -94,7 +95,8 @@ static void text_out(const char *path, const sq_estimate *e)
 	printf("  logic cells %4u / %u  (%u LUT4, %u FF, %u carry)\n", e->lc, b->lc, e->lut, e->ff,
 	       e->carry);
 	printf("  DSP         %4u / %u\n", e->dsp, b->dsp);
-	printf("  SPRAM       %4u / %u\n", e->spram, b->spram);
+	printf("  SPRAM       %4u / %u%s\n", e->spram, b->spram,
+	       e->wm_spram ? "  (the weights: the host loads them at boot, sparq load)" : "");
 	printf("  weight memory: %llu bits used (%u words, %u rounds, %llu nonzeros)\n",
 	       (unsigned long long)e->model_bits, e->n_words, e->n_rounds,
 	       (unsigned long long)e->nnz);

@@ -25,7 +25,8 @@ module sq_board_icebreaker #(
 	parameter INIT_PM = "",
 	parameter [31:0] INIT_MODEL_ID = 32'h0,
 	parameter INIT_IN_DIM  = 4,
-	parameter INIT_OUT_DIM = 2
+	parameter INIT_OUT_DIM = 2,
+	parameter WMEM    = 0      // 1: weights in the UP5K's SPRAM, sent by LOAD at boot
 ) (
 	input  wire clk,      // 12 MHz oscillator, pin 35
 	input  wire rx,       // from the FT2232H channel B
@@ -45,7 +46,8 @@ module sq_board_icebreaker #(
 		.CLK_HZ(CLK_HZ), .BAUD(BAUD), .BUILD_ID(BUILD_ID), .P(P), .AW(AW), .WW(WW), .ACCW(ACCW),
 		.MAXW(MAXW), .MAXL(MAXL), .LG_WD(LG_WD), .LG_RD(LG_RD),
 		.INIT_LT(INIT_LT), .INIT_RT(INIT_RT), .INIT_WM(INIT_WM), .INIT_PM(INIT_PM),
-		.INIT_MODEL_ID(INIT_MODEL_ID), .INIT_IN_DIM(INIT_IN_DIM), .INIT_OUT_DIM(INIT_OUT_DIM)
+		.INIT_MODEL_ID(INIT_MODEL_ID), .INIT_IN_DIM(INIT_IN_DIM), .INIT_OUT_DIM(INIT_OUT_DIM),
+		.WMEM(WMEM)
 	) u_top (
 		.i_clk(clk_core), .i_rst(rst), .i_uart_rx(rx), .o_uart_tx(tx), .o_led(led)
 	);

@@ -31,7 +31,8 @@ module sq_board_upduino3 #(
 	parameter INIT_PM = "",
 	parameter [31:0] INIT_MODEL_ID = 32'h0,
 	parameter INIT_IN_DIM  = 4,
-	parameter INIT_OUT_DIM = 2
+	parameter INIT_OUT_DIM = 2,
+	parameter WMEM    = 0      // 1: weights in the UP5K's SPRAM, sent by LOAD at boot
 ) (
 	// unused with the internal oscillator (OPT_OSC_PIN = 0)
 	/* verilator lint_off UNUSEDSIGNAL */
@@ -65,7 +66,8 @@ module sq_board_upduino3 #(
 		.CLK_HZ(CLK_HZ), .BAUD(BAUD), .BUILD_ID(BUILD_ID), .P(P), .AW(AW), .WW(WW), .ACCW(ACCW),
 		.MAXW(MAXW), .MAXL(MAXL), .LG_WD(LG_WD), .LG_RD(LG_RD),
 		.INIT_LT(INIT_LT), .INIT_RT(INIT_RT), .INIT_WM(INIT_WM), .INIT_PM(INIT_PM),
-		.INIT_MODEL_ID(INIT_MODEL_ID), .INIT_IN_DIM(INIT_IN_DIM), .INIT_OUT_DIM(INIT_OUT_DIM)
+		.INIT_MODEL_ID(INIT_MODEL_ID), .INIT_IN_DIM(INIT_IN_DIM), .INIT_OUT_DIM(INIT_OUT_DIM),
+		.WMEM(WMEM)
 	) u_top (
 		.i_clk(clk_core), .i_rst(rst), .i_uart_rx(serial_rxd), .o_uart_tx(serial_txd),
 		.o_led(led)

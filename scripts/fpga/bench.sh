@@ -28,7 +28,7 @@ for c in $configs; do
 		j=$d/report.json
 		g() { grep -oE "\"$1\": *\\{[^}]*\\}" "$j" | grep -oE "\"$2\": *[0-9.]+" | head -1 | sed 's/.*: *//'; }
 		v() { grep -oE "\"$1\": *[^,}]+" "$j" | head -1 | sed -E 's/.*: *//; s/"//g'; }
-		row="| ${w^^} | $b | $p | $(g lc used)/$(g lc available) | $(g ff used) | $(g ebr used)/$(g ebr available) | $(g dsp used)/$(g dsp available) | $(g clock required_mhz) | $(g clock fmax_mhz) | $(grep -oE '"timing": *"[A-Z]+"' "$j" | sed -E 's/.*"([A-Z]+)"/\1/') | $(v cycles_per_inference) | $(g latency_us at_required) | $(g inferences_per_s at_required) | $(g latency_us at_fmax), $(g inferences_per_s at_fmax) |"
+		row="| ${w^^} | $b | $p | $(g lc used)/$(g lc available) | $(g ff used) | $(g ebr used)/$(g ebr available)$(sp=$(g spram used); [ "${sp:-0}" -gt 0 ] && echo " + SPRAM $sp/$(g spram available)") | $(g dsp used)/$(g dsp available) | $(g clock required_mhz) | $(g clock fmax_mhz) | $(grep -oE '"timing": *"[A-Z]+"' "$j" | sed -E 's/.*"([A-Z]+)"/\1/') | $(v cycles_per_inference) | $(g latency_us at_required) | $(g inferences_per_s at_required) | $(g latency_us at_fmax), $(g inferences_per_s at_fmax) |"
 	else
 		why=$(grep -E '^(fit|synth): ' "$d.log" | head -1 | sed 's/|/\\|/g')
 		row="| ${w^^} | $b | $p | does not fit: ${why:-build failed, see $d.log} | | | | | | | | | | |"

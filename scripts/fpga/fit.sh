@@ -5,9 +5,12 @@
 #
 # Reads MODEL_DIR/{lt,rt,wm,pm}.hex (and config.vh for AW WW ACCW MAXW MAXL when
 # it defines them; else the core's defaults) and the environment: FPGA_FAMILY,
-# FPGA_BOARD, FPGA_RES_EBR, FPGA_RES_EBR_BITS, P, and optional LG_WD / LG_RD
-# overrides. With FIT_HW=file (patching), the configuration is that of an
-# existing build and only the new model's fit into it is checked.
+# FPGA_BOARD, FPGA_RES_EBR, FPGA_RES_EBR_BITS, FPGA_RES_SPRAM, P, and optional
+# LG_WD / LG_RD overrides and WMEM (the weight memory: ebr, spram, or empty for
+# automatic: SPRAM when the model's memories do not fit the block RAM of an
+# iCE40 UltraPlus board and the weights fit its SPRAM; rtl/sq_wmem.v). With
+# FIT_HW=file (patching), the configuration is that of an existing build and
+# only the new model's fit into it is checked.
 #
 # Writes OUT_DIR/hw.txt (KEY=value: the core parameters and memory geometry)
 # and OUT_DIR/real/{lt,rt,wm,pm}.hex: the images padded to the full memory
@@ -42,11 +45,24 @@ AWD=$(( (MAXW + P - 1) / P )); ROWW=$(max 1 "$(clog2 "$AWD")"); SLOTW=$(max 1 "$
 EW=$((ROWW + SLOTW + WW)); PW=$((ACCW + 5)); DIMW=$(clog2 $((MAXW + 1)))
 RCW=$(clog2 $((AWD + 1))); LTW=$((1 + 5 + DIMW + 2 * RCW))
 minlg=8; [ "$FPGA_FAMILY" = ecp5 ] && minlg=9
+LG_WD_SET=${LG_WD:-}
 if [ -z "${FIT_HW:-}" ]; then
 	LG_WD=${LG_WD:-$(max $minlg "$(clog2 "$N_WM")")}
 	LG_RD=${LG_RD:-$(max $minlg "$(clog2 "$N_RT")")}
 fi
 WD=$((1 << LG_WD)); RD=$((1 << LG_RD))
+
+# SPRAM (iCE40 UltraPlus: 16K x 16 bits per block, single port, not set by
+# the bitstream): lane entries are stored nibble-aligned (ES bits, sq_wmem.v),
+# SP_COLS blocks side by side; SP_LG is the deepest power of two the board's
+# blocks hold in that width.
+ES=$(( (EW + 3) / 4 * 4 )); SP_COLS=$(( (P * ES + 15) / 16 ))
+SP_BANKS=$(( ${FPGA_RES_SPRAM:-0} / SP_COLS )); SP_LG=0
+if [ "$SP_BANKS" -gt 0 ]; then
+	SP_LG=14
+	while [ $SP_LG -lt 16 ] && [ $(( 1 << (SP_LG + 1 - 14) )) -le "$SP_BANKS" ]; do SP_LG=$((SP_LG + 1)); done
+fi
+spram_n() { echo $(( SP_COLS * ( ((1 << $1) + 16383) / 16384 ) )); }
 
 # EBR blocks for a W x D memory: the cheapest aspect ratio of the family.
 ebr() {
@@ -63,6 +79,46 @@ ebr() {
 E_WM=$(ebr $((P * EW)) $WD); E_PM=$(ebr $((P * PW)) $RD); E_RT=$(ebr "$DIMW" $RD)
 E_AM=$(( P * $(ebr $((P * AW)) $((2 * AWD))) )); E_QB=$(ebr $((P * ACCW)) $((1 << ROWW)))
 E_MODEL=$((E_WM + E_PM + E_RT)); E_ALL=$((E_MODEL + E_AM + E_QB))
+
+# The weight memory: block RAM, or SPRAM (chosen, or automatic when the
+# model's memories overflow the block RAM and the weights fit the SPRAM).
+if [ -n "${FIT_HW:-}" ]; then
+	[ "${WMEM:-0}" = 1 ] && WMEM_SEL=spram || WMEM_SEL=ebr
+else
+	WMEM_SEL=${WMEM:-auto}
+	[ "$WMEM_SEL" = 0 ] && WMEM_SEL=ebr
+	[ "$WMEM_SEL" = 1 ] && WMEM_SEL=spram
+	case $WMEM_SEL in auto|ebr|spram) ;; *) die "WMEM '$WMEM_SEL': expected ebr, spram or empty (automatic)" ;; esac
+	if [ "$WMEM_SEL" = spram ] && [ "$SP_LG" -eq 0 ]; then
+		echo "fit: WMEM=spram: the $FPGA_BOARD has no SPRAM for $((P * EW))-bit weight words (${FPGA_RES_SPRAM:-0} blocks of 16 bits; iCE40 UltraPlus boards: icebreaker, upduino3)" >&2
+		exit 1
+	fi
+	if [ "$WMEM_SEL" = auto ]; then
+		WMEM_SEL=ebr
+		[ "$E_MODEL" -gt "$FPGA_RES_EBR" ] && [ "$SP_LG" -gt 0 ] && [ "$N_WM" -le $((1 << SP_LG)) ] &&
+			[ $((E_PM + E_RT)) -le "$FPGA_RES_EBR" ] && WMEM_SEL=spram
+	fi
+	# SPRAM holds 16K words per block whatever the depth: take it all (a
+	# larger model loads at run time), unless LG_WD was given
+	[ "$WMEM_SEL" = spram ] && [ -z "$LG_WD_SET" ] && LG_WD=$SP_LG && WD=$((1 << LG_WD))
+fi
+S_WM=0
+if [ "$WMEM_SEL" = spram ]; then
+	S_WM=$(spram_n "$LG_WD")
+	if [ -z "${FIT_HW:-}" ] && [ "$S_WM" -gt "${FPGA_RES_SPRAM:-0}" ]; then
+		echo "fit: the weight memory does not fit the SPRAM of the $FPGA_BOARD: $S_WM blocks for $WD words of $((P * EW)) bits, ${FPGA_RES_SPRAM:-0} available; try a smaller LG_WD (the model needs $N_WM words)" >&2
+		exit 1
+	fi
+	if [ "$N_WM" -gt "$WD" ]; then
+		echo "fit: the model does not fit the $FPGA_BOARD with its weights in SPRAM: $N_WM weight words of $((P * EW)) bits, the SPRAM holds $WD; try a sparser model or fewer lanes" >&2
+		exit 1
+	fi
+	E_MODEL=$((E_MODEL - E_WM)); E_ALL=$((E_ALL - E_WM)); E_WM=0
+	if [ -z "${FIT_HW:-}" ] && [ "$E_MODEL" -gt "$FPGA_RES_EBR" ]; then
+		echo "fit: the model does not fit the $FPGA_BOARD even with its weights in SPRAM: block RAM (EBR) short by $((E_MODEL - FPGA_RES_EBR)) of $FPGA_RES_EBR (row parameters $E_PM, round table $E_RT); try fewer lanes (P) or a smaller model" >&2
+		exit 1
+	fi
+fi
 
 # The images must match the configuration: word width in hex digits, depths.
 hexw() { awk 'NF { print length($1); exit }' "$1"; }
@@ -112,6 +168,7 @@ if [ -z "${FIT_HW:-}" ] && [ "$E_MODEL" -gt "$FPGA_RES_EBR" ]; then
 	echo "fit: the model does not fit the $FPGA_BOARD: block RAM (EBR) short by $short of $FPGA_RES_EBR"
 	echo "fit:   the model needs $E_MODEL EBR: weights $E_WM ($N_WM words of $((P * EW)) bits, depth $WD), row parameters $E_PM, round table $E_RT (and the core up to $((E_AM + E_QB)) more: activations, $P lane copies, and Q buffer)"
 	echo "fit:   try ${sug:-fewer lanes (P) or a smaller model}; or a board with more block RAM (ulx3s-85f: 208 EBR)"
+	if [ "$SP_LG" -gt 0 ] && [ "$N_WM" -le $((1 << SP_LG)) ]; then echo "fit:   or the weights in SPRAM (WMEM=spram; the host loads them at boot: docs/boards.md)"; fi
 	} >&2
 	exit 1
 fi
@@ -136,7 +193,8 @@ if [ -z "${FIT_HW:-}" ]; then
 	# MAXW = 255 for models up to 255 wide: an 8-bit round table); the others
 	# are built from the model's own image and a patch must keep them unchanged.
 	PATCH_MEMS=""
-	for m in rt:$DIMW wm:$((P * EW)) pm:$((P * PW)); do
+	wmpatch=wm:$((P * EW)); [ "$WMEM_SEL" = spram ] && wmpatch=""
+	for m in rt:$DIMW $wmpatch pm:$((P * PW)); do
 		if [ $(( ${m#*:} % 4 )) -eq 0 ]; then PATCH_MEMS="$PATCH_MEMS ${m%%:*}"
 		else echo "fit: note: the ${m%%:*} memory is ${m#*:} bits wide, not a multiple of 4: icebram/ecpbram cannot patch it; it is built from the model's image" >&2; fi
 	done
@@ -158,9 +216,13 @@ W_RT=$DIMW
 W_WM=$((P * EW))
 W_PM=$((P * PW))
 EBR_EST=$E_ALL
+WMEM=$([ "$WMEM_SEL" = spram ] && echo 1 || echo 0)
+SPRAM_EST=$S_WM
 PATCH_MEMS="$PATCH_MEMS"
 EOT
 	if cmp -s "$out/hw.txt.tmp" "$out/hw.txt"; then rm -f "$out/hw.txt.tmp"; else mv "$out/hw.txt.tmp" "$out/hw.txt"; fi
 fi
 echo "N_WORDS=$N_WM N_ROUNDS=$N_RT NNZ=$NNZ" > "$out/model.txt"
-echo "  fit      $FPGA_BOARD: P=$P, $N_WM weight words (depth $WD), $N_RT rounds (depth $RD), $NNZ nonzeros; about $E_ALL of $FPGA_RES_EBR EBR"
+sp_note=""
+[ "$WMEM_SEL" = spram ] && sp_note=", weights in SPRAM ($S_WM of ${FPGA_RES_SPRAM:-0}: the host loads them at boot, sparq load)"
+echo "  fit      $FPGA_BOARD: P=$P, $N_WM weight words (depth $WD), $N_RT rounds (depth $RD), $NNZ nonzeros; about $E_ALL of $FPGA_RES_EBR EBR$sp_note"

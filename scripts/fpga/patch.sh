@@ -9,6 +9,10 @@ dir=$1; model=$2
 die() { echo "patch: $*" >&2; exit 1; }
 if [ "$FPGA_FAMILY" = ecp5 ]; then pnr=$dir/sparq_pnr.config; cfg=$dir/sparq.config; bit=$dir/sparq.bit
 else pnr=$dir/sparq_pnr.asc; cfg=$dir/sparq.asc; bit=$dir/sparq.bin; fi
+# SPRAM weights are not in the bitstream: nothing to patch there
+if [ -f "$dir/hw.txt" ] && grep -qx 'WMEM=1' "$dir/hw.txt"; then
+	die "the build in $dir keeps its weights in SPRAM, which the bitstream cannot set: load the model from the host instead (sparq load $model --device ...; docs/boards.md)"
+fi
 for f in "$dir/hw.txt" "$pnr" "$dir/built/lt.hex" "$dir/rand/.stamp"; do
 	[ -f "$f" ] || die "no build to patch in $dir ($f missing): run 'make BOARD=$FPGA_BOARD MODEL=... bitstream' first"
 done

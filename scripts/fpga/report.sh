@@ -32,6 +32,7 @@ if [ "${FPGA_COSIM:-1}" = 1 ] && [ -n "${MODEL:-}" ] && [ -x "$SPARQ" ]; then
 	# against the golden model; the mean over the vectors
 	if out=$("$SPARQ" cosim "$MODEL" --lanes "$P" --aw "$AW" --ww "$WW" --accw "$ACCW" \
 		--maxw "$MAXW" --maxl "$MAXL" --lg-wd "$LG_WD" --lg-rd "$LG_RD" \
+		--wmem "$([ "${WMEM:-0}" = 1 ] && echo spram || echo ebr)" \
 		--no-stress --vectors 200 --json 2>"$dir/cosim.err"); then
 		cyc=$(printf '%s' "$out" | grep -oE '"cycles_mean" *: *[0-9.]+' | head -1 | sed -E 's/.*: *//; s/\.0+$//')
 		mism=$(printf '%s' "$out" | grep -oE '"mismatches" *: *[0-9]+' | head -1 | sed -E 's/.*: *//')
@@ -71,12 +72,20 @@ crit=$(awk '/Critical path report for clock .*posedge -> posedge/ { buf = $0 "\n
 	keep && /rtl\// && !/rtl\/boards\// { sub(/^Info: +/, "          "); buf = buf $0 "\n" }
 	END { printf "%s", buf }' "$dir/pnr.log" | awk '!seen[$0]++' | cut -c1-120 | head -60)
 model_name=${MODEL:-}
+# the weight memory (fit.sh): block RAM with the model in the bitstream, or
+# SPRAM, which the host fills at boot
+wmem=ebr; wmem_note="The weights are in block RAM, set by the bitstream."
+if [ "${WMEM:-0}" = 1 ]; then
+	wmem=spram
+	wmem_note="The weights are in SPRAM ($sp_u blocks), which the bitstream cannot set: the host loads the model at boot ("'`sparq load MODEL --device ...`'", docs/boards.md); until then INFO reports model id 0."
+fi
 
 cat > "$dir/report.json.tmp" <<EOT
 {
   "board": "$FPGA_BOARD", "family": "$FPGA_FAMILY", "device": "$FPGA_DEVICE",
   "model": "$model_name", "lanes": $P, "seed": "$seed",
   "config": {"P": $P, "AW": $AW, "WW": $WW, "ACCW": $ACCW, "MAXW": $MAXW, "MAXL": $MAXL, "LG_WD": $LG_WD, "LG_RD": $LG_RD},
+  "weight_memory": "$wmem",
   "model_words": ${N_WORDS:-0}, "model_rounds": ${N_ROUNDS:-0}, "nonzeros": ${NNZ:-0},
   "resources": {
     "lc": {"used": $lc_u, "available": $lc_a},
@@ -110,6 +119,8 @@ ACCW=$ACCW MAXW=$MAXW MAXL=$MAXL LG_WD=$LG_WD LG_RD=$LG_RD.
 | SPRAM | $sp_u | $sp_a | $(pct "$sp_u" "$sp_a") |
 | DSP / multipliers | $dsp_u | $dsp_a | $(pct "$dsp_u" "$dsp_a") |
 
+$wmem_note
+
 | timing | |
 |---|---|
 | required clock | $CLK_MHZ MHz |
@@ -132,4 +143,4 @@ $crit
 \`\`\`
 EOT
 mv "$dir/report.md.tmp" "$dir/report.md"
-echo "  report   $FPGA_BOARD: $lc_u/$lc_a LC, $ebr_u/$ebr_a EBR, $dsp_u/$dsp_a DSP, Fmax $FMAX_MHZ MHz ($TIMING at $CLK_MHZ), $cyc cycles, $lat_req us, $ips_req inf/s -> $dir/report.md"
+echo "  report   $FPGA_BOARD: $lc_u/$lc_a LC, $ebr_u/$ebr_a EBR, $sp_u/$sp_a SPRAM, $dsp_u/$dsp_a DSP, Fmax $FMAX_MHZ MHz ($TIMING at $CLK_MHZ), $cyc cycles, $lat_req us, $ips_req inf/s -> $dir/report.md"

@@ -82,7 +82,7 @@ for w in r1:4,64,64,2:8 r2:6,256,256,3:8 r1:4,64,64,2:4; do
 	inits="-set INIT_LT \"$img/lt.hex\" -set INIT_RT \"$img/rt.hex\" -set INIT_WM \"$img/wm.hex\" -set INIT_PM \"$img/pm.hex\""
 	log=$out/$name-p$P-ice40.log
 	start=$(date +%s)
-	"$YOSYS" -q -l "$log" -p "read_verilog rtl/sq_core.v; chparam $params $inits sq_core; synth_ice40 -dsp -top sq_core; stat" >/dev/null
+	"$YOSYS" -q -l "$log" -p "read_verilog rtl/sq_wmem.v rtl/sq_core.v; chparam $params $inits sq_core; synth_ice40 -dsp -top sq_core; stat" >/dev/null
 	secs=$(( $(date +%s) - start ))
 	lut=$(count "$log" SB_LUT4)
 	carry=$(count "$log" SB_CARRY)
@@ -101,7 +101,7 @@ fmax_row="| (nextpnr-ice40 not found) | | | |"
 if command -v "$NEXTPNR" >/dev/null 2>&1; then
 	fj=$out/fmax.json
 	fparams=$params
-	"$YOSYS" -q -l "$out/fmax-synth.log" -p "read_verilog rtl/sq_core.v tests/cosim/sq_core_fmax.v; \
+	"$YOSYS" -q -l "$out/fmax-synth.log" -p "read_verilog rtl/sq_wmem.v rtl/sq_core.v tests/cosim/sq_core_fmax.v; \
 		chparam $params $inits sq_core_fmax; synth_ice40 -dsp -top sq_core_fmax -json $fj" >/dev/null
 	start=$(date +%s)
 	if "$NEXTPNR" --up5k --package sg48 --freq 50 --seed 1 --timing-allow-fail --json "$fj" --asc "$out/fmax.asc" \
@@ -134,7 +134,7 @@ echo "parameter reads need not)."
 echo
 echo "### Yosys synth_ice40 -dsp, configuration sized to the model, images as INIT"
 echo
-echo "Command: \`yosys -p \"read_verilog rtl/sq_core.v; chparam <parameters> -set INIT_WM wm.hex ... sq_core; synth_ice40 -dsp -top sq_core; stat\"\`"
+echo "Command: \`yosys -p \"read_verilog rtl/sq_wmem.v rtl/sq_core.v; chparam <parameters> -set INIT_WM wm.hex ... sq_core; synth_ice40 -dsp -top sq_core; stat\"\`"
 echo "(images from \`sparq export m.sqm --lanes 8 --maxw .. --lg-wd .. --lg-rd .. --accw ..\`)."
 echo "The iCE40UP5K has 5,280 LCs, 30 EBR, 4 SPRAM, 8 DSP."
 echo

@@ -18,6 +18,11 @@
 		fp_pv   <= !fp_init;
 	end
 
+`ifndef SQF_LOAD
+	assign f_wm_addr = {LG_WD{1'b0}};   // the weight peek (sq_wmem) is SQF_LOAD's only
+	wire fp_unused_wm = ^f_wm_word;
+`endif
+
 	localparam integer FP_AMAXA = (1 << (AW - 1)) - 1;
 	localparam integer FP_AMAXW = (1 << (WW - 1)) - 1;
 	localparam integer FP_AMAXC = (1 << (ACCW - 1)) - 1;
@@ -173,10 +178,11 @@
 	(* anyconst *) reg [1:0]  fp_mem;
 	(* anyconst *) reg [15:0] fp_addr;
 	(* anyconst *) reg [3:0]  fp_lane;
+	assign f_wm_addr = fp_addr[LG_WD-1:0];   // the weight entry, read in sq_wmem
 	wire [63:0] fp_now =
 		(fp_mem == 2'd0) ? {{(64-LTW){1'b0}}, lt[fp_addr[LGL-1:0]]} :
 		(fp_mem == 2'd1) ? {{(64-DIMW){1'b0}}, rt[fp_addr[LG_RD-1:0]]} :
-		(fp_mem == 2'd2) ? {{(64-EW){1'b0}}, wm[fp_addr[LG_WD-1:0]] >> (fp_lane * EW)} &
+		(fp_mem == 2'd2) ? {{(64-EW){1'b0}}, f_wm_word >> (fp_lane * EW)} &
 				   ((64'd1 << EW) - 64'd1) :
 				   {{(64-PW){1'b0}}, pm[fp_addr[LG_RD-1:0]] >> (fp_lane * PW)} &
 				   ((64'd1 << PW) - 64'd1);

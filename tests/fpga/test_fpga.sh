@@ -3,8 +3,14 @@
 # line per test. Everything is built from scratch under build/tests/fpga (nothing
 # is cached across runs), with R1-shaped random models from `sparq random`.
 #
-#   fpga-notfit           R2 on the iCEBreaker stops before synthesis, naming the
-#                         resource, the shortfall and a sparsity / width that fits
+#   fpga-notfit           R2 on the iCEBreaker with its weights in block RAM
+#                         (WMEM=ebr) stops before synthesis, naming the resource,
+#                         the shortfall, a sparsity / width that fits, and SPRAM
+#   fpga-spram-auto       R2 on the iCEBreaker, WMEM automatic: the fit check puts
+#                         the weights in SPRAM (no weight image, not patchable)
+#   fpga-spram-nopatch    `make patch` on that SPRAM build refuses in one line
+#   fpga-spram-notfit     weights deeper than the SPRAM, and SPRAM on an ECP5
+#                         board, stop at the fit check with the reason
 #   fpga-r1-<board>       R1 builds, timing met at the board clock, report written
 #   fpga-prog-noboard-<board>  `make prog` with no board: nonzero, one clear line
 #   fpga-repro-<board>    (iCE40) the whole flow again from the same inputs and seed
@@ -35,7 +41,8 @@ rm -rf "$T"; mkdir -p "$T"
 "$SPARQ" random --layers 4,64,64,2 --sparsity 0.9 --seed 11 -o "$T/r1a.sqm" > /dev/null &&
 "$SPARQ" random --layers 4,64,64,2 --sparsity 0.9 --seed 12 -o "$T/r1b.sqm" > /dev/null &&
 "$SPARQ" random --layers 4,64,32,2 --sparsity 0.9 --seed 13 -o "$T/r1c.sqm" > /dev/null &&
-"$SPARQ" random --layers 6,256,256,3 --sparsity 0.9 --seed 14 -o "$T/r2.sqm" > /dev/null ||
+"$SPARQ" random --layers 6,256,256,3 --sparsity 0.9 --seed 14 -o "$T/r2.sqm" > /dev/null &&
+"$SPARQ" random --layers 6,256,256,256,3 --sparsity 0.5 --seed 15 -o "$T/big.sqm" > /dev/null ||
 	{ fail fpga-setup "sparq random failed"; exit 1; }
 
 # ---- the board wrappers lint clean (vendor primitives stubbed) -----------------
@@ -51,15 +58,47 @@ done
 if [ -z "$why" ]; then pass fpga-lint-wrappers; else fail fpga-lint-wrappers "verilator -Wall:$why (see $T/lint-*.log)"; fi
 
 # ---- not-fit: stops at the fit check, before synthesis -------------------------
-out=$(mk BOARD=icebreaker MODEL="$T/r2.sqm" FPGA_DIR="$T/notfit" bitstream 2>&1)
+out=$(mk BOARD=icebreaker MODEL="$T/r2.sqm" FPGA_DIR="$T/notfit" WMEM=ebr bitstream 2>&1)
 st=$?
 if [ $st -ne 0 ] && printf '%s' "$out" | grep -q 'does not fit the icebreaker: block RAM (EBR) short by [0-9]' &&
    printf '%s' "$out" | grep -qE 'try .*(sparsity of [0-9]+% or more|[0-9]+-bit weights)' &&
+   printf '%s' "$out" | grep -q 'weights in SPRAM (WMEM=spram' &&
    [ ! -e "$T/notfit/synth.log" ]; then
 	pass fpga-notfit
 else
 	fail fpga-notfit "expected a fit-check stop before synthesis; got: $(printf '%s' "$out" | grep -E 'fit|synth' | head -3)"
 fi
+
+# ---- SPRAM: chosen automatically for R2 on the iCEBreaker (fit check only) ----
+sd=$T/spram
+out=$(mk BOARD=icebreaker MODEL="$T/r2.sqm" FPGA_DIR="$sd" "$sd/fit.stamp" 2>&1); st=$?
+if [ $st -eq 0 ] && grep -qx 'WMEM=1' "$sd/hw.txt" && grep -qx 'LG_WD=14' "$sd/hw.txt" &&
+   grep -qx 'SPRAM_EST=4' "$sd/hw.txt" && ! grep -q '^PATCH_MEMS=.*wm' "$sd/hw.txt" &&
+   printf '%s' "$out" | grep -q 'weights in SPRAM (4 of 4'; then
+	pass fpga-spram-auto
+else
+	fail fpga-spram-auto "expected the fit check to put R2's weights in SPRAM; got: $(printf '%s' "$out" | grep -E 'fit' | tail -2)"
+fi
+out=$(mk BOARD=icebreaker MODEL="$T/r2.sqm" FPGA_DIR="$sd" patch 2>&1); st=$?
+if [ $st -ne 0 ] && [ "$(printf '%s\n' "$out" | grep -c '^patch: ')" = 1 ] &&
+   printf '%s' "$out" | grep -q '^patch: .*weights in SPRAM.*sparq load' && [ ! -e "$sd/sparq.bin" ]; then
+	pass fpga-spram-nopatch
+else
+	fail fpga-spram-nopatch "expected one clear refusal; got (exit $st): $(printf '%s' "$out" | tail -2)"
+fi
+why=""
+out=$(mk BOARD=icebreaker MODEL="$T/big.sqm" FPGA_DIR="$T/spram-big" WMEM=spram bitstream 2>&1) &&
+	why="a model deeper than the SPRAM went through"
+[ -z "$why" ] && ! printf '%s' "$out" | grep -q 'fit: the model does not fit the icebreaker with its weights in SPRAM: [0-9]* weight words .* the SPRAM holds 16384' &&
+	why="no SPRAM depth reason: $(printf '%s' "$out" | grep fit: | head -1)"
+[ -z "$why" ] && [ -e "$T/spram-big/synth.log" ] && why="synthesis ran"
+if [ -z "$why" ]; then
+	out=$(mk BOARD=ulx3s-25f MODEL="$T/r2.sqm" FPGA_DIR="$T/spram-ecp5" WMEM=spram bitstream 2>&1) &&
+		why="WMEM=spram on an ECP5 board went through"
+	[ -z "$why" ] && ! printf '%s' "$out" | grep -q 'fit: WMEM=spram: the ulx3s-25f has no SPRAM' &&
+		why="no reason for SPRAM on ECP5: $(printf '%s' "$out" | grep fit: | head -1)"
+fi
+if [ -z "$why" ]; then pass fpga-spram-notfit; else fail fpga-spram-notfit "$why"; fi
 
 # One board's build, reproducibility and patch tests; the boards run side by
 # side (two cores), each printing into its own file.

@@ -5,7 +5,8 @@
 # code `sparq eval` runs) and the golden actions inside `sparq hil`.
 #
 # Environment: SPARQ, SPARQD (the programs under test), HIL_BIN (sq-emu,
-# mkmodel, evalref), SPARQ_SIM (optional), R1 (a fixed-point R1 model for the
+# mkmodel, evalref), SPARQ_SIM (optional), SPARQ_SIM_SPRAM (optional: sparq-sim
+# with the weights in SPRAM, mk/link.mk), R1 (a fixed-point R1 model for the
 # board-level runs; default: a random model of R1's shape), EPISODES (20).
 set -u
 : "${SPARQ:?}" "${SPARQD:?}" "${HIL_BIN:?}"
@@ -134,7 +135,30 @@ fi
 "$SPARQ" hil "$work/a.sqm" --env Pong-v0 --episodes 1 --device "sim:$work/x" 2> /dev/null
 [ $? = 2 ] && pass hil_usage_error || fail hil_usage_error
 
-# 5. the board-level model (sparq-sim): EPISODES episodes through sparqd
+# 5. an SPRAM build (sparq-sim as the iCEBreaker's SPRAM bitstream boots: P=4,
+#    the weights in SPRAM, empty): `sparq load` through sparqd, then 5
+#    episodes, every action equal to the golden model's
+R1_SP=$R1; [ -n "$R1_SP" ] && [ -f "$R1_SP" ] || R1_SP=$work/a.sqm
+if [ -z "${SPARQ_SIM_SPRAM:-}" ] || [ ! -x "${SPARQ_SIM_SPRAM:-}" ]; then
+	skip hil_spram_build_load_then_episodes "SPRAM sparq-sim not built"
+else
+	"$HIL_BIN/evalref" "$R1_SP" CartPole-v1 5 7 > "$work/ref_sp.txt" ||
+		fail hil_setup "evalref $R1_SP"
+	"$SPARQ_SIM_SPRAM" "$work/spram.sock" > "$work/sim5.log" 2>&1 & pids+=($!)
+	wait_for "$work/spram.sock"
+	start_sparqd "sim:$work/spram.sock" "$work/sparqd5.sock" "$work/sparqd5.log" 3000
+	if "$SPARQ" load "$R1_SP" --device "sparqd:$work/sparqd5.sock" --timeout 2000 > /dev/null 2> "$work/s1.err" &&
+		"$SPARQ" hil "$R1_SP" --env CartPole-v1 --episodes 5 --seed 7 --timeout 2000 \
+			--device "sparqd:$work/sparqd5.sock" --json > "$work/s1.json" 2>> "$work/s1.err" &&
+		[ "$(json_field "$work/s1.json" divergences)" = 0 ] &&
+		json_returns "$work/s1.json" | cmp -s - "$work/ref_sp.txt" && ! grep -q warning "$work/s1.err"; then
+		pass "hil_spram_build_load_then_episodes ($(basename "$R1_SP"), $(json_field "$work/s1.json" steps) steps)"
+	else
+		fail hil_spram_build_load_then_episodes "$(head -c 300 "$work/s1.err")"
+	fi
+fi
+
+# 6. the board-level model (sparq-sim): EPISODES episodes through sparqd
 if [ -z "$SPARQ_SIM" ] || [ ! -x "$SPARQ_SIM" ]; then
 	skip hil_sparqd_board_model "sparq-sim not built"
 	skip hil_board_model_runtime_load "sparq-sim not built"

@@ -174,7 +174,7 @@ static int t_r1_model(void)
 	CHECK(e.cfg.AW == 8 && e.cfg.WW == 8);
 	CHECKF(e.ebr == 28, "EBR %u", e.ebr);
 	CHECK(e.dsp == 4);
-	CHECK(e.fits);
+	CHECK(e.fits && !e.wm_spram && e.spram == 0);   /* fits block RAM: no SPRAM */
 	CHECK(e.model_bits == (uint64_t)e.n_words * 4 * sq_hw_ew(&e.cfg));
 	CHECK(e.cycles > e.cycles_bound);
 	/* more lanes than the board's block RAM holds */
@@ -188,11 +188,39 @@ static int t_r1_model(void)
 	return 0;
 }
 
+/* R2 (6-256-256-3, 90%, 8-bit) on the iCEBreaker: 40 block RAMs with the
+ * weights in block RAM, so the weights go to the 4 SPRAM blocks (64-bit words,
+ * LG_WD 14), as scripts/fpga/fit.sh does; no SPRAM on an ECP5 board. */
+static int t_r2_spram(void)
+{
+	sq_randmodel_opts ro;
+	sq_randmodel_defaults(&ro);
+	ro.n_layers = 3;
+	ro.dims[0] = 6; ro.dims[1] = 256; ro.dims[2] = 256; ro.dims[3] = 3;
+	ro.seed = 1;
+	sq_model *m = NULL;
+	sq_err err;
+	CHECK(sq_random_model(&ro, &m, &err) == 0);
+	sq_est_opts o;
+	sq_est_opts_init(&o);
+	sq_estimate e;
+	int rc = sq_estimate_model(m, sq_board_find("icebreaker"), &o, &e, &err);
+	CHECKF(rc == 0, "%s", err.msg);
+	CHECK(e.cfg.P == 4 && e.cfg.LG_WD == 14);
+	CHECK(e.wm_spram && e.spram == 4 && e.mem[SQ_MEM_WM].blocks == 0);
+	CHECKF(e.fits && e.ebr <= 30, "EBR %u: %s", e.ebr, e.why);
+	rc = sq_estimate_model(m, sq_board_find("ulx3s-25f"), &o, &e, &err);
+	sq_model_free(m);
+	CHECK(rc == 0 && !e.wm_spram && e.spram == 0);
+	return 0;
+}
+
 int main(void)
 {
 	RUN(t_blocks);
 	RUN(t_fixtures);
 	RUN(t_cycles);
 	RUN(t_r1_model);
+	RUN(t_r2_spram);
 	return tl_done();
 }

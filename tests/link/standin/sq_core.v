@@ -22,7 +22,8 @@ module sq_core #(
 	parameter INIT_LT = "",
 	parameter INIT_RT = "",
 	parameter INIT_WM = "",
-	parameter INIT_PM = ""
+	parameter INIT_PM = "",
+	parameter integer WMEM = 0   // the real core's weight memory choice; unused here
 ) (
 	input  wire                  i_clk,
 	input  wire                  i_rst,
