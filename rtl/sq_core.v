@@ -485,6 +485,7 @@ module sq_core #(
 	// third; S_LOAD clears it, so the first ARG cycle sees index 0)
 	reg               scan_more;     // j_reg != out_dim_reg, a cycle ago
 	reg               j_last;        // j_reg + 1 == out_dim_reg, a cycle ago
+	reg               j_zero;        // j_reg == 0, a cycle ago
 	wire              res_fire  = m_res_valid && m_res_ready;
 
 	// ---- cycle counter ---------------------------------------------------------
@@ -502,6 +503,7 @@ module sq_core #(
 		cyc_reg <= cyc_reg + 1'b1;
 		scan_more <= j_reg != out_dim_reg;
 		j_last    <= (j_reg + 1'b1) == out_dim_reg;
+		j_zero    <= j_reg == 0;
 		q1_v <= 1'b0;
 		q2_v <= q1_v;
 		q1_j <= j_reg;
@@ -629,7 +631,7 @@ module sq_core #(
 					m_res_index  <= j_reg;
 					m_res_action <= best_j;
 					m_res_last   <= j_last;
-					if (j_reg == 0)
+					if (j_zero)
 						o_cycles <= cyc_reg + 32'd2;
 				end
 			end else if (res_fire) begin

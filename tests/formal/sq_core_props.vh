@@ -441,7 +441,9 @@
 			end
 			if (state_reg == S_ARG && !scan_ph)
 				assert(scan_more == (j_reg != out_dim_reg));
-			if (state_reg == S_RES && res_wait && !m_res_valid)
+			if (state_reg == S_RES && res_wait && !m_res_valid) begin
 				assert(j_last == ((j_reg + 1'b1) == out_dim_reg));
+				assert(j_zero == (j_reg == 0));
+			end
 		end
 `endif
