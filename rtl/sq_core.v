@@ -461,9 +461,12 @@ module sq_core #(
 	reg  [DIMW-1:0]   q1_j;
 	reg  [SLOTW-1:0]  q1_s;
 	reg               q1_first;
-	reg               q2_v;          // q2_val valid for q2_j
+	reg               q2_v;          // q2_word/q2_s valid for q2_j
 	reg  [DIMW-1:0]   q2_j;
-	reg  [ACCW-1:0]   q2_val;
+	// the Q buffer word, registered whole before the slot select: no logic
+	// after the memory's clock-to-out (5.8 ns on ECP5)
+	reg  [P*ACCW-1:0] q2_word;
+	reg  [SLOTW-1:0]  q2_s;
 	reg               q2_first;
 	reg               q3_v;          // q3_*: q3_val against the maximum, in halves
 	reg               q3_first, q3_gt_hi, q3_eq_hi, q3_gt_lo;
@@ -473,12 +476,12 @@ module sq_core #(
 	reg  [ACCW-1:0]   best_reg;
 	reg  [DIMW-1:0]   best_j;
 	reg               res_wait;      // S_RES: qb_q holds beat j_reg's word
-	wire [P*ACCW-1:0] q1_shifted = qb_q >> ({{(32-SLOTW){1'b0}}, q1_s} * ACCW);
-	wire [ACCW-1:0]   q1_val = q1_shifted[ACCW-1:0];
+	wire [P*ACCW-1:0] q2_shifted = q2_word >> ({{(32-SLOTW){1'b0}}, q2_s} * ACCW);
+	wire [ACCW-1:0]   q2_val = q2_shifted[ACCW-1:0];
 	// result beat value: slot js_reg of qb_q
 	wire [P*ACCW-1:0] res_shifted = qb_q >> ({{(32-SLOTW){1'b0}}, js_reg} * ACCW);
 	wire [ACCW-1:0]   q1_val_res = res_shifted[ACCW-1:0];
-	wire              unused_q = ^{q1_shifted, res_shifted, amax_hi[AW]};
+	wire              unused_q = ^{q2_shifted, res_shifted, amax_hi[AW]};
 	wire [AW:0]       amax_hi = {(AW+1){1'b1}} << lt_sat_bits >> 1;  // ones from sat-1 up
 	// j_reg compares, registered: j_reg holds still for a cycle before either
 	// is used (ARG moves it every other cycle, RES once per beat at most every
@@ -509,7 +512,8 @@ module sq_core #(
 		q1_j <= j_reg;
 		q1_s <= js_reg;
 		q2_j <= q1_j;
-		q2_val <= q1_val;
+		q2_word <= qb_q;
+		q2_s    <= q1_s;
 		q1_first <= (j_reg == 0);
 		q2_first <= q1_first;
 		// the compare is registered (q3) and the running maximum updated a
