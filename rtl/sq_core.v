@@ -23,7 +23,7 @@
 //   W  {word, slot, w} -> am[p] read at {bank, word}   (registered)
 //   A  slot select of the activation word              (registered)
 //   M  w * a                                            (registered product)
-//   C  acc = (first ? bias : acc) + product; pm read in M
+//   C  acc = (first ? bias : acc) + product (pm read in A, registered in M)
 //   R1 acc + rounding constant (hidden) / Q buffer write (output layer)
 //   R2 arithmetic shift right
 //   R3 clamp to [0, amax]
@@ -234,7 +234,7 @@ module sq_core #(
 	(* no_rw_check *)
 	reg  [P*PW-1:0]   pm [0:(1<<LG_RD)-1];
 	reg  [P*PW-1:0]   pm_q;
-	reg  [LG_RD-1:0]  m_g_reg;       // round index of the entry in stage M
+	wire [LG_RD-1:0]  pm_raddr;      // round index of the entry in stage A
 	generate
 		if (INIT_PM != "") begin : g_init_pm
 			initial $readmemh(INIT_PM, pm);
@@ -245,7 +245,7 @@ module sq_core #(
 		for (pi = 0; pi < P; pi = pi + 1)
 			if (pm_we[pi])
 				pm[ld_addr_q[LG_RD-1:0]][pi*PW +: PW] <= ld_data_q[PW-1:0];
-		pm_q <= pm[m_g_reg];
+		pm_q <= pm[pm_raddr];
 	end
 
 	// ---- layer registers (constant while a layer runs and drains) -----------
@@ -258,12 +258,20 @@ module sq_core #(
 	// ---- issue stage ---------------------------------------------------------
 	reg  [DIMW-1:0]   rem_reg;       // entries of the current round still to issue
 	reg  [LG_RD-1:0]  nxt_g_reg;     // global index of the next round to start
+	// Flags kept beside the registers they describe, so the issue enables
+	// are one LUT from flip-flops (tests/formal/sq_core_props.vh checks them):
+	reg               run_reg;       // state_reg == S_RUN
+	reg               rem_z_reg;     // rem_reg == 0
+	reg               rl_nz_reg;     // rounds_left_reg != 0
+	reg  [LG_RD-1:0]  nxt_g1_reg;    // nxt_g_reg + 1
 	reg  [ROWW-1:0]   k_reg;         // next round within the layer
-	wire              run_entry = (state_reg == S_RUN) && (rem_reg != 0);
-	wire              run_start = (state_reg == S_RUN) && (rem_reg == 0) &&
-				      (rounds_left_reg != 0);
+	wire              run_entry = run_reg && !rem_z_reg;
+	wire              run_start = run_reg && rem_z_reg && rl_nz_reg;
+	wire              run_end   = run_reg && rem_z_reg && !rl_nz_reg;  // layer issued
 	wire              issue = run_entry || run_start;
-	assign rt_raddr = run_start ? nxt_g_reg + 1'b1 : nxt_g_reg;
+	assign rt_raddr = run_start ? nxt_g1_reg : nxt_g_reg;
+	// the issued entry is its round's last: also rem == 0 after the issue
+	wire              issue_last = run_start ? (rt_q == 1) : (rem_reg == 1);
 
 	// pipeline control, stage by stage
 	reg               w_v, w_first, w_last;
@@ -272,6 +280,7 @@ module sq_core #(
 	reg               a_v, a_first, a_last;
 	reg  [LG_RD-1:0]  a_g;
 	reg  [ROWW-1:0]   a_k;
+	assign pm_raddr = a_g;           // pm_q in M, registered again for C
 	reg               m_v, m_first, m_last;
 	reg  [ROWW-1:0]   m_k;
 	reg               c_v, c_first, c_last;
@@ -288,13 +297,13 @@ module sq_core #(
 	always @(posedge i_clk) begin
 		w_v     <= issue;
 		w_first <= run_start;
-		w_last  <= run_start ? (rt_q == 1) : (rem_reg == 1);
+		w_last  <= issue_last;
 		if (run_start) begin
 			w_g <= nxt_g_reg;
 			w_k <= k_reg;
 		end
 		a_v <= w_v; a_first <= w_first; a_last <= w_last; a_g <= w_g; a_k <= w_k;
-		m_v <= a_v; m_first <= a_first; m_last <= a_last; m_g_reg <= a_g; m_k <= a_k;
+		m_v <= a_v; m_first <= a_first; m_last <= a_last; m_k <= a_k;
 		c_v <= m_v; c_first <= m_first; c_last <= m_last; c_k <= m_k;
 		r0_v <= c_v && c_last; r0_k <= c_k;
 		r1_v <= r0_v && !is_q_reg; r1_k <= r0_k;
@@ -308,7 +317,15 @@ module sq_core #(
 
 	// The layer's last activation word is written at the end of the cycle in
 	// which r3_v is high; an entry issued then reads activations a cycle later.
-	wire pipe_drained = !(w_v || a_v || m_v || c_v || r0_v || r1_v || r2_v);
+	// pipe_drained = !(w_v || a_v || m_v || c_v || r0_v || r1_v || r2_v),
+	// computed a cycle ahead from the stages' inputs.
+	reg  pipe_drained;
+	always @(posedge i_clk) begin
+		pipe_drained <= !(issue || w_v || a_v || m_v || (c_v && c_last) ||
+				  (r0_v && !is_q_reg) || r1_v);
+		if (i_rst)
+			pipe_drained <= 1'b1;
+	end
 
 	// ---- lanes ---------------------------------------------------------------
 	wire [P*AW-1:0]   x_word /*verilator public_flat_rd*/;    // R3 results, one wide word
@@ -385,7 +402,11 @@ module sq_core #(
 					wire unused_prod = ^c_prod[PRW-1:ACCW];
 				end
 			end
-			wire [PW-1:0]    pe     = pm_q[gp*PW +: PW];
+			// the row's parameters, read in M and registered once more: the
+			// memory's clock-to-out stays off the accumulate carry chain
+			reg  [PW-1:0]    pe;
+			always @(posedge i_clk)
+				pe <= pm_q[gp*PW +: PW];
 			wire [ACCW-1:0]  p_bias = pe[ACCW-1:0];
 			wire [4:0]       p_sh   = pe[PW-1:ACCW];
 			reg  [ACCW-1:0]  acc;
@@ -441,9 +462,12 @@ module sq_core #(
 	reg  [DIMW-1:0]   q1_j;
 	reg  [SLOTW-1:0]  q1_s;
 	reg               q1_first;
-	reg               q2_v;          // q2_val valid for q2_j
+	reg               q2_v;          // q2_word/q2_s valid for q2_j
 	reg  [DIMW-1:0]   q2_j;
-	reg  [ACCW-1:0]   q2_val;
+	// the Q buffer word, registered whole before the slot select: no logic
+	// after the memory's clock-to-out (5.8 ns on ECP5)
+	reg  [P*ACCW-1:0] q2_word;
+	reg  [SLOTW-1:0]  q2_s;
 	reg               q2_first;
 	reg               q3_v;          // q3_*: q3_val against the maximum, in halves
 	reg               q3_first, q3_gt_hi, q3_eq_hi, q3_gt_lo;
@@ -453,14 +477,19 @@ module sq_core #(
 	reg  [ACCW-1:0]   best_reg;
 	reg  [DIMW-1:0]   best_j;
 	reg               res_wait;      // S_RES: qb_q holds beat j_reg's word
-	wire [P*ACCW-1:0] q1_shifted = qb_q >> ({{(32-SLOTW){1'b0}}, q1_s} * ACCW);
-	wire [ACCW-1:0]   q1_val = q1_shifted[ACCW-1:0];
+	wire [P*ACCW-1:0] q2_shifted = q2_word >> ({{(32-SLOTW){1'b0}}, q2_s} * ACCW);
+	wire [ACCW-1:0]   q2_val = q2_shifted[ACCW-1:0];
 	// result beat value: slot js_reg of qb_q
 	wire [P*ACCW-1:0] res_shifted = qb_q >> ({{(32-SLOTW){1'b0}}, js_reg} * ACCW);
 	wire [ACCW-1:0]   q1_val_res = res_shifted[ACCW-1:0];
-	wire              unused_q = ^{q1_shifted, res_shifted, amax_hi[AW]};
+	wire              unused_q = ^{q2_shifted, res_shifted, amax_hi[AW]};
 	wire [AW:0]       amax_hi = {(AW+1){1'b1}} << lt_sat_bits >> 1;  // ones from sat-1 up
-	wire              scan_more = (j_reg != out_dim_reg);
+	// j_reg compares, registered: j_reg holds still for a cycle before either
+	// is used (ARG moves it every other cycle, RES once per beat at most every
+	// third; S_LOAD clears it, so the first ARG cycle sees index 0)
+	reg               scan_more;     // j_reg != out_dim_reg, a cycle ago
+	reg               j_last;        // j_reg + 1 == out_dim_reg, a cycle ago
+	reg               j_zero;        // j_reg == 0, a cycle ago
 	wire              res_fire  = m_res_valid && m_res_ready;
 
 	// ---- cycle counter ---------------------------------------------------------
@@ -476,12 +505,16 @@ module sq_core #(
 	always @(posedge i_clk) begin
 		lt0_ok_reg <= (layer_reg == 0) && !ld_pending;
 		cyc_reg <= cyc_reg + 1'b1;
+		scan_more <= j_reg != out_dim_reg;
+		j_last    <= (j_reg + 1'b1) == out_dim_reg;
+		j_zero    <= j_reg == 0;
 		q1_v <= 1'b0;
 		q2_v <= q1_v;
 		q1_j <= j_reg;
 		q1_s <= js_reg;
 		q2_j <= q1_j;
-		q2_val <= q1_val;
+		q2_word <= qb_q;
+		q2_s    <= q1_s;
 		q1_first <= (j_reg == 0);
 		q2_first <= q1_first;
 		// the compare is registered (q3) and the running maximum updated a
@@ -503,6 +536,7 @@ module sq_core #(
 		S_IDLE: begin
 			obs_cnt_reg <= {ROWW{1'b0}};
 			nxt_g_reg   <= {LG_RD{1'b0}};
+			nxt_g1_reg  <= {{(LG_RD-1){1'b0}}, 1'b1};
 			wa_reg      <= {LG_WD{1'b0}};
 			bank_reg    <= 1'b0;
 			if (obs_fire) begin
@@ -527,21 +561,36 @@ module sq_core #(
 			// amax = 2^(sat-1) - 1 as a mask: no carry chain after the table
 			amax_reg        <= ~amax_hi[AW-1:0];
 			rem_reg         <= {DIMW{1'b0}};
+			// the argmax scan's start, set here, well before S_ARG
+			scan_ph         <= 1'b0;
+			j_reg           <= {DIMW{1'b0}};
+			js_reg          <= {SLOTW{1'b0}};
+			qb_raddr        <= {ROWW{1'b0}};
+			rem_z_reg       <= 1'b1;
+			rl_nz_reg       <= lt_n_rounds != 0;
+			run_reg         <= 1'b1;
 			k_reg           <= {ROWW{1'b0}};
 			state_reg       <= S_RUN;
 		end
 		S_RUN: begin
-			if (run_entry) begin
+			// exactly one of run_entry, run_start, run_end holds here
+			if (issue) begin
+				rem_z_reg <= issue_last;
+				wa_reg    <= wa_reg + 1'b1;
+			end
+			if (run_entry)
 				rem_reg <= rem_reg - 1'b1;
-				wa_reg  <= wa_reg + 1'b1;
-			end else if (run_start) begin
+			if (run_start) begin
 				rem_reg         <= rt_q - 1'b1;
-				wa_reg          <= wa_reg + 1'b1;
-				nxt_g_reg       <= nxt_g_reg + 1'b1;
+				nxt_g_reg       <= nxt_g1_reg;
+				nxt_g1_reg      <= nxt_g1_reg + 1'b1;
 				k_reg           <= k_reg + 1'b1;
 				rounds_left_reg <= rounds_left_reg - 1'b1;
-			end else begin
+				rl_nz_reg       <= rounds_left_reg != 1;
+			end
+			if (run_end) begin
 				state_reg <= S_DRAIN;
+				run_reg   <= 1'b0;
 				layer_reg <= layer_reg + 1'b1;
 			end
 		end
@@ -549,10 +598,6 @@ module sq_core #(
 			if (pipe_drained) begin
 				if (is_q_reg) begin
 					state_reg <= S_ARG;
-					scan_ph   <= 1'b0;
-					j_reg     <= {DIMW{1'b0}};
-					js_reg    <= {SLOTW{1'b0}};
-					qb_raddr  <= {ROWW{1'b0}};
 				end else begin
 					bank_reg  <= ~bank_reg;
 					state_reg <= S_LOAD;
@@ -590,8 +635,8 @@ module sq_core #(
 					m_res_data   <= q1_val_res;
 					m_res_index  <= j_reg;
 					m_res_action <= best_j;
-					m_res_last   <= (j_reg + 1'b1) == out_dim_reg;
-					if (j_reg == 0)
+					m_res_last   <= j_last;
+					if (j_zero)
 						o_cycles <= cyc_reg + 32'd2;
 				end
 			end else if (res_fire) begin
@@ -617,6 +662,7 @@ module sq_core #(
 
 		if (i_rst) begin
 			state_reg   <= S_IDLE;
+			run_reg     <= 1'b0;
 			layer_reg   <= {LGL{1'b0}};
 			lt0_ok_reg  <= 1'b0;
 			m_res_valid <= 1'b0;

@@ -431,4 +431,25 @@
 		end
 	always @(*)
 		cover(!fp_init && state_reg == S_RES && !fp_last0 && fp_odq == MAXW && fp_lens == (1 << LG_WD));
+
+	// ---- the controller's kept flags ---------------------------------------
+	// Registers the core keeps beside the values they describe (so its issue
+	// enables and argmax/result tests are one LUT from flip-flops) equal
+	// those values wherever the controller reads them.
+	always @(*)
+		if (!fp_init) begin
+			assert(run_reg == (state_reg == S_RUN));
+			assert(pipe_drained == !(w_v || a_v || m_v || c_v || r0_v || r1_v || r2_v));
+			if (run_reg) begin
+				assert(rem_z_reg == (rem_reg == 0));
+				assert(rl_nz_reg == (rounds_left_reg != 0));
+				assert(nxt_g1_reg == nxt_g_reg + 1'b1);
+			end
+			if (state_reg == S_ARG && !scan_ph)
+				assert(scan_more == (j_reg != out_dim_reg));
+			if (state_reg == S_RES && res_wait && !m_res_valid) begin
+				assert(j_last == ((j_reg + 1'b1) == out_dim_reg));
+				assert(j_zero == (j_reg == 0));
+			end
+		end
 `endif
