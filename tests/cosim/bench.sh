@@ -163,9 +163,11 @@ echo "The LC count includes the fixture's LFSR and fold (about 150 flip-flops)."
 echo "Paths fixed on the way to this figure: the load port decode and the"
 echo "observation handshake now go through registers, the rounding constant is"
 echo "latched with the round's shift, the clamp uses a mask, and the argmax compare"
-echo "is registered in two halves. The critical path left is the round controller"
-echo '(`rem == 0`, `rounds_left != 0` -> issue enables); precomputing those flags'
-echo "one cycle early is the next step."
+echo "is registered in two halves; the row parameters are registered before the"
+echo "accumulate and the round controller's flags are computed a cycle ahead"
+echo "(docs/architecture.md, \"Timing\"). Placement moves this figure by about"
+echo "+-5 MHz between seeds and netlists; the argmax slot select and compare that"
+echo "share one cycle are the longest path left (docs/benchmarks.md, \"Bitstreams\")."
 echo
 echo "### Co-simulation speed (every check on, random gaps and backpressure)"
 echo
