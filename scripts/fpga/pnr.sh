@@ -12,6 +12,17 @@ dir=$1; freq=$2; seeds=$3
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
+# The PyPI tools (yowasp-*) run in a WASI sandbox that sees only the current
+# folder's tree: a build folder elsewhere would fail with "Failed to open".
+case "$(basename "${NEXTPNR_ECP5:-}")" in yowasp-*)
+	if [ "$FPGA_FAMILY" != ice40 ]; then
+		case "$(realpath -m "$dir")/" in "$(realpath "$PWD")"/*) ;;
+		*) echo "pnr: FPGA_DIR $dir is outside $PWD, which $NEXTPNR_ECP5 (WASI) cannot reach; use a folder below it" >&2
+		   exit 1 ;;
+		esac
+	fi ;;
+esac
+
 run() { # seed outdir
 	local s=$1 o=$2 t0 tp=0 line placed=0
 	mkdir -p "$o"
