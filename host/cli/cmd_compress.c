@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_compress_opts.h"
 #include "compress.h"
 #include "env.h"
 #include "eval.h"
@@ -80,24 +81,17 @@ static void json_eval(const char *name, const sq_eval_result *e, int comma)
 
 int cmd_compress(int argc, char **argv)
 {
-	enum { O_SPARSITY = 256, O_WBITS, O_ABITS, O_ENV, O_PRUNE, O_SCOPE, O_ITER, O_FT,
-	       O_DISTILL, O_QAT, O_QATSTEPS, O_ANNEAL, O_CALIB, O_EVAL, O_SEED, O_BATCH,
-	       O_LR, O_JSON, O_HELP, O_VW, O_NOCENTER, O_DQN, O_AP, O_NOREINIT, O_INIT, O_NOEQ, O_NODAGGER };
+	enum { O_SPARSITY = 256, O_WBITS, O_ABITS, O_ENV,
+	       O_DISTILL, O_ANNEAL, O_EVAL, O_SEED, O_BATCH,
+	       O_LR, O_JSON, O_HELP, O_VW, O_NOCENTER, O_DQN, O_AP, O_NOREINIT, O_NOEQ, O_NODAGGER };
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' },
 		{ "sparsity", required_argument, 0, O_SPARSITY },
 		{ "wbits", required_argument, 0, O_WBITS },
 		{ "abits", required_argument, 0, O_ABITS },
 		{ "env", required_argument, 0, O_ENV },
-		{ "prune", required_argument, 0, O_PRUNE },
-		{ "scope", required_argument, 0, O_SCOPE },
-		{ "iterations", required_argument, 0, O_ITER },
-		{ "finetune-steps", required_argument, 0, O_FT },
 		{ "distill", no_argument, 0, O_DISTILL },
-		{ "qat", no_argument, 0, O_QAT },
-		{ "qat-steps", required_argument, 0, O_QATSTEPS },
 		{ "anneal", required_argument, 0, O_ANNEAL },
-		{ "calib-states", required_argument, 0, O_CALIB },
 		{ "eval-episodes", required_argument, 0, O_EVAL },
 		{ "seed", required_argument, 0, O_SEED },
 		{ "batch", required_argument, 0, O_BATCH },
@@ -110,7 +104,7 @@ int cmd_compress(int argc, char **argv)
 		{ "no-reinit", no_argument, 0, O_NOREINIT },
 		{ "no-equalize", no_argument, 0, O_NOEQ },
 		{ "no-dagger", no_argument, 0, O_NODAGGER },
-		{ "init-steps", required_argument, 0, O_INIT },
+		CLI_COMPRESS_OPTIONS,
 		{ "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
@@ -119,7 +113,7 @@ int cmd_compress(int argc, char **argv)
 	const char *out_path = NULL, *env_name = NULL;
 	bool json = false, quiet = false;
 	uint32_t u;
-	int c, rc = 1;
+	int c, dr, rc = 1;
 
 	sq_compress_opts_init(&o);
 	optind = 1;
@@ -143,43 +137,10 @@ int cmd_compress(int argc, char **argv)
 			o.abits = (uint8_t)u;
 			break;
 		case O_ENV: env_name = optarg; break;
-		case O_PRUNE:
-			if (!strcmp(optarg, "magnitude"))
-				o.method = SQ_PRUNE_MAGNITUDE;
-			else if (!strcmp(optarg, "taylor"))
-				o.method = SQ_PRUNE_TAYLOR;
-			else
-				return cli_usage_error(CMD, "--prune '%s': expected magnitude or taylor", optarg);
-			break;
-		case O_SCOPE:
-			if (!strcmp(optarg, "layer"))
-				o.scope = SQ_PRUNE_LAYER;
-			else if (!strcmp(optarg, "global"))
-				o.scope = SQ_PRUNE_GLOBAL;
-			else
-				return cli_usage_error(CMD, "--scope '%s': expected layer or global", optarg);
-			break;
-		case O_ITER:
-			if (cli_parse_u32(optarg, 1, 1000, &o.iterations))
-				return cli_usage_error(CMD, "--iterations '%s': expected 1..1000", optarg);
-			break;
-		case O_FT:
-			if (cli_parse_u32(optarg, 0, 100000000, &o.finetune_steps))
-				return cli_usage_error(CMD, "--finetune-steps '%s': expected 0..100000000", optarg);
-			break;
 		case O_DISTILL: o.distill = true; break;
-		case O_QAT: o.qat = true; break;
-		case O_QATSTEPS:
-			if (cli_parse_u32(optarg, 0, 100000000, &o.qat_steps))
-				return cli_usage_error(CMD, "--qat-steps '%s': expected 0..100000000", optarg);
-			break;
 		case O_ANNEAL:
 			if (cli_parse_double(optarg, 0.0, 1.0, &o.anneal))
 				return cli_usage_error(CMD, "--anneal '%s': expected a number in 0..1", optarg);
-			break;
-		case O_CALIB:
-			if (cli_parse_u32(optarg, 1, 1000000, &o.calib_states))
-				return cli_usage_error(CMD, "--calib-states '%s': expected 1..1000000", optarg);
 			break;
 		case O_EVAL:
 			if (cli_parse_u32(optarg, 0, 1000000, &o.eval_episodes))
@@ -207,16 +168,17 @@ int cmd_compress(int argc, char **argv)
 		case O_NOREINIT: o.reinit = false; break;
 		case O_NOEQ: o.equalize = false; break;
 		case O_NODAGGER: o.dagger = false; break;
-		case O_INIT:
-			if (cli_parse_u32(optarg, 0, 100000000, &o.init_steps))
-				return cli_usage_error(CMD, "--init-steps '%s': expected 0..100000000", optarg);
-			break;
 		case O_AP:
 			if (cli_parse_double(optarg, 0.0, 1e6, &o.act_penalty))
 				return cli_usage_error(CMD, "--act-penalty '%s': expected a number >= 0", optarg);
 			break;
 		case O_HELP: usage(stdout); return 0;
 		default:
+			if ((dr = cli_compress_option(CMD, c, optarg, &o)) >= 0) {
+				if (dr)
+					return dr;
+				break;
+			}
 			return cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_compress_opts.h"
 #include "compress.h"
 #include "env.h"
 #include "eval.h"
@@ -142,8 +143,8 @@ static int plot(const char *png, const struct point *pt, size_t n, size_t nw,
 
 int cmd_sweep(int argc, char **argv)
 {
-	enum { O_SPARSITY = 256, O_WBITS, O_ABITS, O_ENV, O_EVAL, O_PRUNE, O_SCOPE, O_ITER,
-	       O_FT, O_QAT, O_QATSTEPS, O_CALIB, O_INIT, O_SEED, O_PLOT, O_NOPLOT, O_SAVE,
+	enum { O_SPARSITY = 256, O_WBITS, O_ABITS, O_ENV, O_EVAL,
+	       O_SEED, O_PLOT, O_NOPLOT, O_SAVE,
 	       O_JSON, O_HELP };
 	static const struct option opts[] = {
 		{ "sparsity", required_argument, 0, O_SPARSITY },
@@ -151,19 +152,12 @@ int cmd_sweep(int argc, char **argv)
 		{ "abits", required_argument, 0, O_ABITS },
 		{ "env", required_argument, 0, O_ENV },
 		{ "eval-episodes", required_argument, 0, O_EVAL },
-		{ "prune", required_argument, 0, O_PRUNE },
-		{ "scope", required_argument, 0, O_SCOPE },
-		{ "iterations", required_argument, 0, O_ITER },
-		{ "finetune-steps", required_argument, 0, O_FT },
-		{ "qat", no_argument, 0, O_QAT },
-		{ "qat-steps", required_argument, 0, O_QATSTEPS },
-		{ "calib-states", required_argument, 0, O_CALIB },
-		{ "init-steps", required_argument, 0, O_INIT },
 		{ "seed", required_argument, 0, O_SEED },
 		{ "plot", required_argument, 0, O_PLOT },
 		{ "no-plot", no_argument, 0, O_NOPLOT },
 		{ "save", required_argument, 0, O_SAVE },
 		{ "json", no_argument, 0, O_JSON },
+		CLI_COMPRESS_OPTIONS,
 		{ "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, O_HELP },
 		{ 0, 0, 0, 0 },
@@ -175,7 +169,7 @@ int cmd_sweep(int argc, char **argv)
 	const char *env_name = NULL, *png = "sweep.png", *save = NULL;
 	bool json = false, quiet = false;
 	sq_compress_opts o;
-	int c, rc = 1;
+	int c, dr, rc = 1;
 
 	sq_compress_opts_init(&o);
 	optind = 1;
@@ -202,43 +196,6 @@ int cmd_sweep(int argc, char **argv)
 			if (cli_parse_u32(optarg, 1, 1000000, &episodes))
 				return cli_usage_error(CMD, "--eval-episodes '%s': expected 1..1000000", optarg);
 			break;
-		case O_PRUNE:
-			if (!strcmp(optarg, "magnitude"))
-				o.method = SQ_PRUNE_MAGNITUDE;
-			else if (!strcmp(optarg, "taylor"))
-				o.method = SQ_PRUNE_TAYLOR;
-			else
-				return cli_usage_error(CMD, "--prune '%s': expected magnitude or taylor", optarg);
-			break;
-		case O_SCOPE:
-			if (!strcmp(optarg, "layer"))
-				o.scope = SQ_PRUNE_LAYER;
-			else if (!strcmp(optarg, "global"))
-				o.scope = SQ_PRUNE_GLOBAL;
-			else
-				return cli_usage_error(CMD, "--scope '%s': expected layer or global", optarg);
-			break;
-		case O_ITER:
-			if (cli_parse_u32(optarg, 1, 1000, &o.iterations))
-				return cli_usage_error(CMD, "--iterations '%s': expected 1..1000", optarg);
-			break;
-		case O_FT:
-			if (cli_parse_u32(optarg, 0, 100000000, &o.finetune_steps))
-				return cli_usage_error(CMD, "--finetune-steps '%s': expected 0..100000000", optarg);
-			break;
-		case O_QAT: o.qat = true; break;
-		case O_QATSTEPS:
-			if (cli_parse_u32(optarg, 0, 100000000, &o.qat_steps))
-				return cli_usage_error(CMD, "--qat-steps '%s': expected 0..100000000", optarg);
-			break;
-		case O_CALIB:
-			if (cli_parse_u32(optarg, 1, 1000000, &o.calib_states))
-				return cli_usage_error(CMD, "--calib-states '%s': expected 1..1000000", optarg);
-			break;
-		case O_INIT:
-			if (cli_parse_u32(optarg, 0, 100000000, &o.init_steps))
-				return cli_usage_error(CMD, "--init-steps '%s': expected 0..100000000", optarg);
-			break;
 		case O_SEED:
 			if (cli_parse_u64(optarg, &o.seed))
 				return cli_usage_error(CMD, "--seed '%s': expected an unsigned integer", optarg);
@@ -250,6 +207,11 @@ int cmd_sweep(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case O_HELP: usage(stdout); return 0;
 		default:
+			if ((dr = cli_compress_option(CMD, c, optarg, &o)) >= 0) {
+				if (dr)
+					return dr;
+				break;
+			}
 			return cli_usage_error(CMD, "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
