@@ -29,23 +29,30 @@ md=$out/autocompress.md.tmp
 	echo "| seed | search | walks (fit) | per-layer choices (sparsity/wbits/abits) | weight bits / budget | EBR | LC | DSP | cycles | latency (us) | return (100 ep.) |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 } > "$md"
+# search TAG SEED SEARCH MODEL [autocompress options]: one autocompress run,
+# one table row in $md and one progress line.
+search() {
+	local tag=$1 seed=$2 s=$3 model=$4 o j ch t0
+	shift 4
+	o=$out/$tag-$s-$seed
+	t0=$(date +%s)
+	if ! "$SPARQ" autocompress "$model" -o "$o.sqm" --search "$s" "$@" \
+		--budget-fraction "$BUDGET" --seed "$seed" --json -q > "$o.json" 2> "$o.err"; then
+		echo "| $seed | $s | | no model: $(tail -1 "$o.err") | | | | | | | |" >> "$md"
+		return
+	fi
+	j=$(cat "$o.json")
+	g() { printf '%s' "$j" | grep -oE "\"$1\":[0-9.-]+" | head -1 | sed 's/.*://'; }
+	ch=$(printf '%s' "$j" | grep -oE '"layers":\[[^]]*\]' | grep -oE '"sparsity":[0-9.]+,"wbits":[0-9]+,"abits":[0-9]+' |
+		sed -E 's/"sparsity":([0-9.]+),"wbits":([0-9]+),"abits":([0-9]+)/\1\/\2\/\3/; s/0+\//\//' | tr '\n' ' ')
+	printf '| %s | %s | %s (%s) | %s | %s / %s | %s | %s | %s | %s | %s | %s +- %s |\n' "$seed" "$s" \
+		"$(g walks)" "$(g fit)" "${ch% }" "$(g model_bits)" "$(g budget_bits)" "$(g ebr)" "$(g lc)" \
+		"$(g dsp)" "$(g cycles)" "$(g latency_us)" "$(g return_mean)" "$(g return_std)" >> "$md"
+	echo "bench-autocompress: $tag seed $seed $s: return $(g return_mean), $(g model_bits)/$(g budget_bits) bits ($(( $(date +%s) - t0 )) s)" >&2
+}
 for seed in $SEEDS; do
 	for s in agent random uniform; do
-		o=$out/r1-$s-$seed
-		t0=$(date +%s)
-		if ! "$SPARQ" autocompress "$MODEL" -o "$o.sqm" --search "$s" --walks "$WALKS" \
-			--budget-fraction "$BUDGET" --seed "$seed" --json -q > "$o.json" 2> "$o.err"; then
-			echo "| $seed | $s | | no model: $(tail -1 "$o.err") | | | | | | | |" >> "$md"
-			continue
-		fi
-		j=$(cat "$o.json")
-		g() { printf '%s' "$j" | grep -oE "\"$1\":[0-9.]+" | head -1 | sed 's/.*://'; }
-		ch=$(printf '%s' "$j" | grep -oE '"layers":\[[^]]*\]' | grep -oE '"sparsity":[0-9.]+,"wbits":[0-9]+,"abits":[0-9]+' |
-			sed -E 's/"sparsity":([0-9.]+),"wbits":([0-9]+),"abits":([0-9]+)/\1\/\2\/\3/; s/0+\//\//' | tr '\n' ' ')
-		printf '| %s | %s | %s (%s) | %s | %s / %s | %s | %s | %s | %s | %s | %s +- %s |\n' "$seed" "$s" \
-			"$(g walks)" "$(g fit)" "${ch% }" "$(g model_bits)" "$(g budget_bits)" "$(g ebr)" "$(g lc)" \
-			"$(g dsp)" "$(g cycles)" "$(g latency_us)" "$(g return_mean)" "$(g return_std)" >> "$md"
-		echo "bench-autocompress: seed $seed $s: return $(g return_mean), $(g model_bits)/$(g budget_bits) bits ($(( $(date +%s) - t0 )) s)" >&2
+		search r1 "$seed" "$s" "$MODEL" --walks "$WALKS"
 	done
 done
 # R2 on the iCEBreaker at 2 lanes, shortened: R2=0 skips it.
@@ -61,22 +68,8 @@ if [ "${R2:-1}" = 1 ] && [ -f "$r2" ]; then
 	} >> "$md"
 	for seed in ${R2_SEEDS-1 2 3}; do
 		for s in agent random uniform; do
-			o=$out/r2-$s-$seed
-			t0=$(date +%s)
-			if ! "$SPARQ" autocompress "$r2" -o "$o.sqm" --search "$s" --lanes 2 --walks 48 --episodes 3 \
-				--final-episodes 100 --finalists 2 --init-steps 4000 --finetune-steps 300 \
-				--budget-fraction "$BUDGET" --seed "$seed" --json -q > "$o.json" 2> "$o.err"; then
-				echo "| $seed | $s | | no model: $(tail -1 "$o.err") | | | | | | | |" >> "$md"
-				continue
-			fi
-			j=$(cat "$o.json")
-			g() { printf '%s' "$j" | grep -oE "\"$1\":[0-9.-]+" | head -1 | sed 's/.*://'; }
-			ch=$(printf '%s' "$j" | grep -oE '"layers":\[[^]]*\]' | grep -oE '"sparsity":[0-9.]+,"wbits":[0-9]+,"abits":[0-9]+' |
-				sed -E 's/"sparsity":([0-9.]+),"wbits":([0-9]+),"abits":([0-9]+)/\1\/\2\/\3/; s/0+\//\//' | tr '\n' ' ')
-			printf '| %s | %s | %s (%s) | %s | %s / %s | %s | %s | %s | %s | %s | %s +- %s |\n' "$seed" "$s" \
-				"$(g walks)" "$(g fit)" "${ch% }" "$(g model_bits)" "$(g budget_bits)" "$(g ebr)" "$(g lc)" \
-				"$(g dsp)" "$(g cycles)" "$(g latency_us)" "$(g return_mean)" "$(g return_std)" >> "$md"
-			echo "bench-autocompress: R2 seed $seed $s: return $(g return_mean) ($(( $(date +%s) - t0 )) s)" >&2
+			search r2 "$seed" "$s" "$r2" --lanes 2 --walks 48 --episodes 3 --final-episodes 100 \
+				--finalists 2 --init-steps 4000 --finetune-steps 300
 		done
 	done
 fi
