@@ -83,7 +83,7 @@ uint32_t sq_est_blocks(const char *family, uint32_t width, uint32_t depth, uint3
 uint64_t sq_est_cycles(uint32_t in_words, uint32_t n_words, uint32_t n_layers,
 		       uint32_t out_dim, uint32_t short_starts)
 {
-	return (uint64_t)in_words + n_words + 9u * (uint64_t)n_layers + out_dim + 4u +
+	return (uint64_t)in_words + n_words + 9u * (uint64_t)n_layers + 2u * (uint64_t)out_dim + 4u +
 	       2u * (uint64_t)short_starts;
 }
 

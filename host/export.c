@@ -13,6 +13,7 @@
  * gets one SQ_E_RANGE message naming the resource and the shortfall.
  */
 #include "export.h"
+#include "simplify.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -94,8 +95,10 @@ void sq_image_free(sq_image *img)
 {
 	if (!img)
 		return;
-	for (uint32_t l = 0; l < SQ_MAX_LAYERS; l++)
+	for (uint32_t l = 0; l < SQ_MAX_LAYERS; l++) {
 		free(img->slot_row[l]);
+		free(img->slot_nnz[l]);
+	}
 	free(img->pm);
 	free(img->wm);
 	free(img->rt);
@@ -130,42 +133,49 @@ static int check_fit(const sq_model *m, const sq_hwcfg *c, sq_err *err)
 	return SQ_OK;
 }
 
-/* order[j] = original row at position j: nonzero count descending, ties by
- * lower row first (insertion sort: stable, widths are at most 4096). */
-static void sort_rows(const sq_qlayer *L, uint32_t *order)
+/* order[0..n) = the computed rows of a layer, by stored weights descending,
+ * ties by lower row first (insertion sort: stable, widths are at most 4096). */
+static uint32_t sort_rows(const uint8_t *keep, const uint32_t *len, uint32_t out_dim,
+			  uint32_t *order)
 {
-	for (uint32_t r = 0; r < L->out_dim; r++) {
-		uint32_t n = L->row_ptr[r + 1] - L->row_ptr[r];
-		uint32_t j = r;
-		while (j > 0) {
-			uint32_t p = order[j - 1];
-			if (L->row_ptr[p + 1] - L->row_ptr[p] >= n)
-				break;
-			order[j] = p;
+	uint32_t n = 0;
+	for (uint32_t r = 0; r < out_dim; r++) {
+		if (!keep[r])
+			continue;
+		uint32_t j = n++;
+		while (j > 0 && len[order[j - 1]] < len[r]) {
+			order[j] = order[j - 1];
 			j--;
 		}
 		order[j] = r;
 	}
-}
-
-static uint32_t row_nnz(const sq_qlayer *L, uint32_t r)
-{
-	return L->row_ptr[r + 1] - L->row_ptr[r];
+	return n;
 }
 
 int sq_export_image(const sq_model *m, const sq_hwcfg *c, sq_image **out, sq_err *err)
 {
+	return sq_export_image_opt(m, c, 0, out, err);
+}
+
+int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
+			sq_image **out, sq_err *err)
+{
 	int rc;
 	uint32_t P = c->P;
 	uint32_t *pos = NULL; /* pos[original row of layer l-1] = its position */
+	uint32_t *len = NULL; /* len[row] = its stored weights */
 	sq_image *img = NULL;
+	sq_simplify s;
 
 	*out = NULL;
 	if ((rc = sq_hwcfg_check(c, err)) || (rc = check_fit(m, c, err)))
 		return rc;
+	if ((rc = sq_simplify_plan(m, !(flags & SQ_EXPORT_KEEP_ALL), &s, err)))
+		return rc;
 	img = calloc(1, sizeof *img);
 	pos = malloc(SQ_MAX_DIM * sizeof *pos);
-	if (!img || !pos) {
+	len = malloc(SQ_MAX_DIM * sizeof *len);
+	if (!img || !pos || !len) {
 		rc = sq_fail(err, SQ_E_NOMEM, "out of memory building the image");
 		goto out_free;
 	}
@@ -176,37 +186,51 @@ int sq_export_image(const sq_model *m, const sq_hwcfg *c, sq_image **out, sq_err
 	uint64_t rounds = 0, words = 0;
 	for (uint32_t l = 0; l < m->n_layers; l++) {
 		const sq_qlayer *L = &m->q[l];
-		uint32_t nr = ceil_div(L->out_dim, P);
 		bool last = l + 1 == m->n_layers;
-		img->slot_row[l] = malloc((size_t)nr * P * sizeof(uint32_t));
-		if (!img->slot_row[l]) {
+		for (uint32_t r = 0; r < L->out_dim; r++) {
+			len[r] = 0;
+			for (uint32_t e = L->row_ptr[r]; e < L->row_ptr[r + 1]; e++)
+				len[r] += sq_simplify_weight_kept(&s, L, l, e);
+		}
+		uint32_t n_out = s.n_keep[l];
+		uint32_t nr = ceil_div(n_out, P);
+		img->slot_row[l] = malloc(((size_t)nr * P + 1) * sizeof(uint32_t));
+		img->slot_nnz[l] = calloc((size_t)nr * P + 1, sizeof(uint32_t));
+		if (!img->slot_row[l] || !img->slot_nnz[l]) {
 			rc = sq_fail(err, SQ_E_NOMEM, "out of memory building the image");
 			goto out_free;
 		}
 		uint32_t *sr = img->slot_row[l];
 		if (last) {
 			for (uint32_t r = 0; r < L->out_dim; r++)
-				sr[r] = r;
+				sr[r] = r; /* action order: the argmax tie rule */
 		} else {
-			sort_rows(L, sr);
+			sort_rows(s.keep[l], len, L->out_dim, sr);
 		}
-		for (uint32_t j = L->out_dim; j < nr * P; j++)
+		for (uint32_t j = n_out; j < nr * P; j++)
 			sr[j] = UINT32_MAX; /* padding row */
+		img->out_dim[l] = n_out;
 		img->layer_round0[l] = (uint32_t)rounds;
 		uint64_t lw = 0;
 		for (uint32_t k = 0; k < nr; k++) {
-			uint32_t len = 1;
+			uint32_t rl = 1;
 			for (uint32_t p = 0; p < P; p++) {
 				uint32_t r = sr[k * P + p];
-				if (r != UINT32_MAX && row_nnz(L, r) > len)
-					len = row_nnz(L, r);
+				if (r == UINT32_MAX)
+					continue;
+				img->slot_nnz[l][k * P + p] = len[r];
+				if (len[r] > rl)
+					rl = len[r];
 			}
-			lw += len;
+			lw += rl;
 		}
 		img->layer_words[l] = (uint32_t)lw;
 		rounds += nr;
 		words += lw;
 		img->cycles_bound += ceil_div(L->nnz, P);
+		img->cycles_bound_kept += ceil_div(s.nnz_keep[l], P);
+		img->rows_const += s.n_const[l];
+		img->rows_dead += s.n_dead[l];
 		if (L->acc_bits > img->max_acc_bits)
 			img->max_acc_bits = L->acc_bits;
 	}
@@ -237,56 +261,62 @@ int sq_export_image(const sq_model *m, const sq_hwcfg *c, sq_image **out, sq_err
 	uint32_t slotw = sq_hw_slotw(c), ww = c->WW, accw = c->ACCW;
 	uint32_t dimw = sq_hw_dimw(c), rcw = sq_hw_rcw(c);
 	uint32_t g = 0, wa = 0;
+	uint32_t in_cols = m->dims[0];
 	for (uint32_t i = 0; i < m->dims[0]; i++)
 		pos[i] = i; /* observation features keep their order */
 	for (uint32_t l = 0; l < m->n_layers; l++) {
 		const sq_qlayer *L = &m->q[l];
 		bool last = l + 1 == m->n_layers;
-		uint32_t nr = ceil_div(L->out_dim, P);
+		uint32_t n_out = img->out_dim[l];
+		uint32_t nr = ceil_div(n_out, P);
 		const uint32_t *sr = img->slot_row[l];
 		int fa = l == 0 ? 0 : m->q[l - 1].out_exp;
 		uint32_t sat = last ? 0 : m->q[l + 1].abits_in;
 
 		img->lt[l] = ((uint64_t)(last ? 1 : 0) << (5 + dimw + 2 * rcw)) |
 			     ((uint64_t)sat << (dimw + 2 * rcw)) |
-			     ((uint64_t)L->out_dim << (2 * rcw)) |
+			     ((uint64_t)n_out << (2 * rcw)) |
 			     ((uint64_t)nr << rcw) |
-			     (uint64_t)ceil_div(L->in_dim, P);
+			     (uint64_t)ceil_div(in_cols, P);
 		for (uint32_t k = 0; k < nr; k++, g++) {
-			uint32_t len = 1;
-			for (uint32_t p = 0; p < P; p++) {
-				uint32_t r = sr[k * P + p];
-				if (r != UINT32_MAX && row_nnz(L, r) > len)
-					len = row_nnz(L, r);
-			}
-			img->rt[g] = len;
+			uint32_t rl = 1;
+			for (uint32_t p = 0; p < P; p++)
+				if (img->slot_nnz[l][k * P + p] > rl)
+					rl = img->slot_nnz[l][k * P + p];
+			img->rt[g] = rl;
 			for (uint32_t p = 0; p < P; p++) {
 				uint32_t r = sr[k * P + p];
 				if (r == UINT32_MAX)
 					continue; /* padding: zero entries, zero parameters */
 				uint64_t shift = last ? 0 : (uint64_t)(fa + L->w_exp[r] - L->out_exp);
 				img->pm[(size_t)g * P + p] = (shift << accw) |
-							     ((uint64_t)L->bias[r] & mask(accw));
+							     ((uint64_t)s.bias[l][r] & mask(accw));
 				uint32_t i = 0;
-				for (uint32_t e = L->row_ptr[r]; e < L->row_ptr[r + 1]; e++, i++) {
+				for (uint32_t e = L->row_ptr[r]; e < L->row_ptr[r + 1]; e++) {
+					if (!sq_simplify_weight_kept(&s, L, l, e))
+						continue; /* folded into the bias */
 					uint32_t col = pos[L->col[e]];
 					uint64_t ent = ((uint64_t)(col / P) << (slotw + ww)) |
 						       ((uint64_t)(col % P) << ww) |
 						       ((uint64_t)(int64_t)L->val[e] & mask(ww));
 					img->wm[(size_t)(wa + i) * P + p] = (uint32_t)ent;
+					i++;
 				}
 			}
-			wa += len;
+			wa += rl;
 		}
 		/* the next layer's columns follow this layer's order */
-		for (uint32_t j = 0; j < L->out_dim; j++)
+		for (uint32_t j = 0; j < n_out; j++)
 			pos[sr[j]] = j;
+		in_cols = n_out;
 	}
 	*out = img;
 	img = NULL;
 	rc = SQ_OK;
 out_free:
 	free(pos);
+	free(len);
+	sq_simplify_free(&s);
 	sq_image_free(img);
 	return rc;
 }

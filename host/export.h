@@ -49,19 +49,31 @@ typedef struct sq_image {
 	uint32_t n_words;            /* weight memory words used (sum of rt) */
 	uint32_t *wm;                /* [n_words * P] lane entries, EW bits each */
 	uint64_t *pm;                /* [n_rounds * P] lane entries, PW bits each */
-	/* Hidden-layer order: slot_row[l][j] = original row computed at
-	 * position j = round*P + lane of layer l (identity for the last layer). */
+	/* Row order: slot_row[l][j] = original row computed at position
+	 * j = round*P + lane of layer l (identity for the last layer; UINT32_MAX
+	 * for padding); slot_nnz[l][j] = the weights stored for it. Rows the
+	 * simplification removed (simplify.h) appear nowhere. */
 	uint32_t *slot_row[SQ_MAX_LAYERS];
+	uint32_t *slot_nnz[SQ_MAX_LAYERS];
+	uint32_t out_dim[SQ_MAX_LAYERS];      /* rows computed per layer */
 	uint32_t layer_round0[SQ_MAX_LAYERS]; /* first global round of each layer */
 	uint32_t layer_words[SQ_MAX_LAYERS];  /* weight words (cycles) per layer */
-	uint64_t cycles_bound;       /* sum over layers of ceil(nnz / P) */
+	uint64_t cycles_bound;       /* sum over layers of ceil(nnz / P), the model's nnz */
+	uint64_t cycles_bound_kept;  /* the same over the weights the core stores */
+	uint32_t rows_const;         /* hidden rows folded into the next biases */
+	uint32_t rows_dead;          /* hidden rows nothing computed reads */
 	uint32_t max_acc_bits;
 } sq_image;
 
 /* Builds the image of model m (SQM_FIXED) for configuration c. Fails with
  * SQ_E_RANGE and a message naming the resource and the shortfall when the
- * model does not fit (width, layers, depths, widths of W/A, acc_bits). */
+ * model does not fit (width, layers, depths, widths of W/A, acc_bits).
+ * The model is simplified first (simplify.h: exact, every Q-value
+ * unchanged) unless flags has SQ_EXPORT_KEEP_ALL. */
+#define SQ_EXPORT_KEEP_ALL 1u
 int sq_export_image(const sq_model *m, const sq_hwcfg *c, sq_image **out, sq_err *err);
+int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
+			sq_image **out, sq_err *err);
 void sq_image_free(sq_image *img);
 
 /* Writes lt.hex rt.hex wm.hex pm.hex config.vh into dir (created if needed),

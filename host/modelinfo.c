@@ -69,14 +69,12 @@ void sq_lane_info_get(const sq_model *m, const sq_image *img, uint32_t l, sq_lan
 	uint32_t P = img->cfg.P;
 	uint32_t lane_nnz[16] = { 0 };
 
-	li->rounds = (L->out_dim + P - 1) / P;
+	li->rows = img->out_dim[l];
+	li->rounds = (li->rows + P - 1) / P;
 	li->words = img->layer_words[l];
 	li->bound = (L->nnz + (uint64_t)P - 1) / P;
-	for (uint32_t j = 0; j < li->rounds * P; j++) {
-		uint32_t r = img->slot_row[l][j];
-		if (r != UINT32_MAX)
-			lane_nnz[j % P] += L->row_ptr[r + 1] - L->row_ptr[r];
-	}
+	for (uint32_t j = 0; j < li->rounds * P; j++)
+		lane_nnz[j % P] += img->slot_nnz[l][j]; /* the weights stored */
 	li->nnz_min = li->nnz_max = lane_nnz[0];
 	uint64_t sum = 0;
 	for (uint32_t p = 0; p < P; p++) {

@@ -31,10 +31,11 @@ void sq_layer_info_get(const sq_model *m, uint32_t l, sq_layer_info *li);
  * bytes = sum of dense_bytes. */
 void sq_model_sizes(const sq_model *m, uint64_t *packed_bytes, uint64_t *dense_bytes);
 
-/* Lane balance of layer l of an image: nonzeros per lane (real entries, not
+/* Lane balance of layer l of an image: nonzeros per lane (stored entries, not
  * padding) min / mean / max, and the layer's bound ceil(nnz / P). */
 typedef struct sq_lane_info {
-	uint32_t rounds;      /* ceil(out_dim / P) */
+	uint32_t rows;        /* rows computed (after simplification) */
+	uint32_t rounds;      /* ceil(rows / P) */
 	uint32_t words;       /* weight words = cycles of the layer's rounds */
 	uint64_t bound;       /* ceil(nnz / P) */
 	uint32_t nnz_min, nnz_max;

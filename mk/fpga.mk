@@ -10,7 +10,9 @@
 # empty for automatic: SPRAM on an iCE40 UltraPlus board when the model's
 # memories do not fit its block RAM; an SPRAM build carries no weights, the
 # host loads the model at boot with `sparq load`, docs/boards.md), FPGA_DIR
-# (default build/<board>).
+# (default build/<board>), SIMPLIFY (1, the default: images without the rows
+# that cannot change a Q-value, docs/architecture.md "Simplification"; 0: every
+# row computed). Memories are sized for the model's shape either way.
 #
 # The flow (docs/boards.md):
 #   sparq export -> model/*.hex       the model's memory images for P lanes
@@ -41,6 +43,7 @@ SPARQ          ?= $(BUILD)/bin/sparq
 FPGA_DIR      ?= $(BUILD)/$(BOARD)
 FPGA_BOARD    := $(BOARD)
 FPGA_P         = $(or $(P),$(FPGA_DEF_P))
+FPGA_SIMPLIFY_OPT = $(if $(filter 0,$(SIMPLIFY)),--no-simplify)
 FPGA_CLK_MHZ   = $(or $(CLK_MHZ),$(FPGA_DEF_CLK_MHZ))
 FPGA_BAUD      = $(or $(BAUD),$(FPGA_DEF_BAUD))
 FPGA_SEEDS     = $(or $(SEEDS),$(SEED))
@@ -85,6 +88,9 @@ $(D)/params.txt: FORCE | fpga-check-board
 	  '$(BOARD)' '$(FPGA_P)' '$(FPGA_CLK_MHZ)' '$(FPGA_BAUD)' '$(LG_WD)' '$(LG_RD)' \
 	  '$(MAXW)' '$(ACCW)' '$(FPGA_SYNTH_FLAGS)' '$(MODEL_ID)' '$(FPGA_DIRECT)' '$(WMEM)' > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(D)/simplify.txt: FORCE | fpga-check-board
+	@mkdir -p $(@D)
+	@echo '$(FPGA_SIMPLIFY_OPT)' > $@.tmp; if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 $(D)/seeds.txt: FORCE | fpga-check-board
 	@mkdir -p $(@D)
 	@echo '$(FPGA_SEEDS)' > $@.tmp; if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
@@ -97,7 +103,7 @@ $(FPGA_R1):
 	$(Q)$(SPARQ) random --layers 4,64,64,2 --sparsity 0.9 --seed 1 -o $@ >/dev/null
 
 # ---- export and fit ------------------------------------------------------------
-$(D)/model/.stamp: $(FPGA_MODEL) $(D)/params.txt mk/fpga.mk
+$(D)/model/.stamp: $(FPGA_MODEL) $(D)/params.txt $(D)/simplify.txt mk/fpga.mk
 	$(fpga_need_sparq)
 	@mkdir -p $(D)/model
 	$(Q)maxw='$(MAXW)'; [ -n "$$maxw" ] || maxw=$$($(SPARQ) info $(FPGA_MODEL) --json | \
@@ -107,14 +113,16 @@ $(D)/model/.stamp: $(FPGA_MODEL) $(D)/params.txt mk/fpga.mk
 	  accw=$$($(SPARQ) info $(FPGA_MODEL) --json | grep -oE '"acc_bits":[0-9]+' | \
 	    sed 's/.*://' | sort -n | tail -1); accw=$$(( (accw + 3) / 4 * 4 )); fi; \
 	$(SPARQ) export $(FPGA_MODEL) --lanes $(FPGA_P) --maxw $$maxw --accw $$accw \
-	  --lg-wd 16 --lg-rd 16 -o $(D)/model/ >/dev/null && \
+	  --lg-wd 16 --lg-rd 16 $(FPGA_SIMPLIFY_OPT) -o $(D)/model/ >/dev/null && \
+	$(SPARQ) export $(FPGA_MODEL) --lanes $(FPGA_P) --maxw $$maxw --accw $$accw \
+	  --lg-wd 16 --lg-rd 16 --no-simplify -o $(D)/model/shape/ >/dev/null && \
 	$(SPARQ) info $(FPGA_MODEL) --json | \
 	  sed -nE 's/.*"dims":\[(([0-9]+),[0-9,]*)\].*/IN_DIM=\2\nDIMS=\1/p' > $(D)/model/dims.txt
 	@touch $@
 
 $(D)/fit.stamp: $(D)/model/.stamp scripts/fpga/fit.sh
 	$(Q)$(FPGA_ENV) LG_WD=$(LG_WD) LG_RD=$(LG_RD) FPGA_DIRECT=$(FPGA_DIRECT) WMEM=$(WMEM) \
-	  bash scripts/fpga/fit.sh $(D)/model $(D)
+	  FIT_SHAPE_DIR=$(D)/model/shape bash scripts/fpga/fit.sh $(D)/model $(D)
 	@touch $@
 $(D)/hw.txt $(D)/real/lt.hex $(D)/real/rt.hex $(D)/real/wm.hex $(D)/real/pm.hex: $(D)/fit.stamp ;
 
@@ -188,6 +196,7 @@ bitstream: fpga-check-board $(D)/timing.txt ## build/<board>/sparq.bin|.bit for 
 
 report: bitstream ## build/<board>/report.json and report.md: resources, Fmax, cycles, latency
 	$(Q)$(FPGA_ENV) MODEL=$(FPGA_MODEL) BAUD=$(FPGA_BAUD) FPGA_COSIM=$(or $(FPGA_COSIM),1) \
+	  COSIM_OPTS="$(FPGA_SIMPLIFY_OPT)" \
 	  bash scripts/fpga/report.sh $(D)
 
 prog: fpga-check-board ## program the board with openFPGALoader (after make bitstream)

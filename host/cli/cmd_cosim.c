@@ -43,12 +43,16 @@ static const char usage_text[] =
 	"                     SPRAM (rtl/sq_wmem.v WMEM=1); the model goes in through\n"
 	"                     the load port either way\n"
 	"  --no-stress        no input gaps or backpressure (cycle figures)\n"
+	"  --no-simplify      compute every row: no constant folding or dead-row\n"
+	"                     removal at export (the core's raw cycle_ratio)\n"
 	"  --inject weight|round\n"
 	"                     make the comparison fail on purpose: flip one stored weight,\n"
 	"                     or use floor instead of round-half-up in the reference\n"
 	"  --wave             write a VCD of the whole run (keep --vectors small)\n"
 	"  --json             one JSON object: vectors, mismatches, cycles_min/mean/max,\n"
-	"                     cycles_bound, cycle_ratio, lanes, config, speed\n";
+	"                     cycles_bound, cycle_ratio, cycles_bound_kept (over the\n"
+	"                     weights stored after simplification), cycle_ratio_kept,\n"
+	"                     rows_const, rows_dead, lanes, config, speed\n";
 
 /* Must match CS_CFG in mk/cosim.mk. */
 static void cfg_name(const sq_hwcfg *c, bool spram, char *buf, size_t n)
@@ -152,6 +156,7 @@ int cmd_cosim(int argc, char **argv)
 		{ "wave", no_argument, NULL, 10 },
 		{ "json", no_argument, NULL, 11 },
 		{ "wmem", required_argument, NULL, 12 },
+		{ "no-simplify", no_argument, NULL, 13 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -162,7 +167,7 @@ int cmd_cosim(int argc, char **argv)
 	const char *names[7] = { "aw", "ww", "accw", "maxw", "maxl", "lg-wd", "lg-rd" };
 	bool set[7] = { false };
 	uint32_t val[7] = { 0 };
-	bool stress = true, wave = false, json = false, spram = false;
+	bool stress = true, wave = false, json = false, spram = false, keep_all = false;
 	const char *inject = NULL;
 	int opt, rc = 1;
 
@@ -207,6 +212,9 @@ int cmd_cosim(int argc, char **argv)
 				return cli_usage_error("cosim", "--wmem '%s': expected ebr or spram", optarg);
 			spram = !strcmp(optarg, "spram");
 			break;
+		case 13:
+			keep_all = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -246,7 +254,7 @@ int cmd_cosim(int argc, char **argv)
 	}
 	char name[128];
 	cfg_name(&cfg, spram, name, sizeof name);
-	if (sq_export_image(m, &cfg, &img, &err) < 0) {
+	if (sq_export_image_opt(m, &cfg, keep_all ? SQ_EXPORT_KEEP_ALL : 0, &img, &err) < 0) {
 		rc = cli_error("cosim", "%s does not fit configuration %s: %s", path, name, err.msg);
 		goto out_model;
 	}
@@ -299,6 +307,8 @@ int cmd_cosim(int argc, char **argv)
 		args[n++] = "--wave";
 	if (!stress)
 		args[n++] = "--no-stress";
+	if (keep_all)
+		args[n++] = "--no-simplify";
 	if (inject) {
 		args[n++] = "--inject";
 		args[n++] = (char *)inject;

@@ -27,6 +27,8 @@ static const char usage_text[] =
 	"  --maxl N      max layers, 1..16 (8)\n"
 	"  --lg-wd N     log2 weight memory depth, 1..16 (12)\n"
 	"  --lg-rd N     log2 round table / parameter memory depth, 1..16 (9)\n"
+	"  --no-simplify compute every row: no folding of constant rows, no removal\n"
+	"                of dead rows (docs/architecture.md \"Simplification\")\n"
 	"  -o, --output DIR   output folder (created if needed)\n"
 	"  --json        one JSON object on stdout\n";
 
@@ -60,12 +62,13 @@ int cmd_export(int argc, char **argv)
 		{ "lg-rd", required_argument, NULL, 1006 },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "no-simplify", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t P = 0, set[N_CFG], val[N_CFG];
 	const char *dir = NULL;
-	int json = 0, c, rc = 1;
+	int json = 0, keep_all = 0, c, rc = 1;
 
 	memset(set, 0, sizeof set);
 	opterr = 0;
@@ -86,6 +89,7 @@ int cmd_export(int argc, char **argv)
 			break;
 		case 'o': dir = optarg; break;
 		case 'j': json = 1; break;
+		case 's': keep_all = 1; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -115,7 +119,7 @@ int cmd_export(int argc, char **argv)
 	for (size_t i = 0; i < N_CFG; i++)
 		if (set[i])
 			*(uint32_t *)((char *)&cfg + cfg_opts[i].off) = val[i];
-	if (sq_export_image(m, &cfg, &img, &err)) {
+	if (sq_export_image_opt(m, &cfg, keep_all ? SQ_EXPORT_KEEP_ALL : 0, &img, &err)) {
 		rc = cli_error("export", "%s: %s", path, err.msg);
 		goto out_free;
 	}
@@ -128,16 +132,20 @@ int cmd_export(int argc, char **argv)
 		cli_json_string(stdout, dir);
 		printf(",\"P\":%u,\"AW\":%u,\"WW\":%u,\"ACCW\":%u,\"MAXW\":%u,\"MAXL\":%u,"
 		       "\"LG_WD\":%u,\"LG_RD\":%u,\"layers\":%u,\"rounds\":%u,\"words\":%u,"
-		       "\"cycles_bound\":%llu,\"acc_bits\":%u,\"EW\":%u,\"PW\":%u,\"LTW\":%u}\n",
+		       "\"cycles_bound\":%llu,\"cycles_bound_kept\":%llu,\"rows_const\":%u,"
+		       "\"rows_dead\":%u,\"acc_bits\":%u,\"EW\":%u,\"PW\":%u,\"LTW\":%u}\n",
 		       cfg.P, cfg.AW, cfg.WW, cfg.ACCW, cfg.MAXW, cfg.MAXL, cfg.LG_WD, cfg.LG_RD,
 		       img->n_layers, img->n_rounds, img->n_words,
-		       (unsigned long long)img->cycles_bound, img->max_acc_bits,
+		       (unsigned long long)img->cycles_bound,
+		       (unsigned long long)img->cycles_bound_kept, img->rows_const, img->rows_dead,
+		       img->max_acc_bits,
 		       sq_hw_ew(&cfg), sq_hw_pw(&cfg), sq_hw_ltw(&cfg));
 	} else {
 		printf("wrote %s: %u layers, %u rounds, %u weight words (P=%u, %u-bit entries), "
-		       "cycles bound %llu, acc_bits %u\n",
+		       "cycles bound %llu, acc_bits %u; %u constant and %u dead rows removed\n",
 		       dir, img->n_layers, img->n_rounds, img->n_words, cfg.P, sq_hw_ew(&cfg),
-		       (unsigned long long)img->cycles_bound, img->max_acc_bits);
+		       (unsigned long long)img->cycles_bound, img->max_acc_bits, img->rows_const,
+		       img->rows_dead);
 	}
 	rc = 0;
 out_free:

@@ -106,13 +106,16 @@ static void print_text(const char *path, const sq_model *m, const sq_image *img,
 			for (uint32_t l = 0; l < m->n_layers; l++) {
 				sq_lane_info ln;
 				sq_lane_info_get(m, img, l, &ln);
-				printf("  layer %u: %u rounds, %u cycles (bound %llu), nnz per lane min %u mean %.1f max %u\n",
-				       l, ln.rounds, ln.words, (unsigned long long)ln.bound, ln.nnz_min,
-				       ln.nnz_mean, ln.nnz_max);
+				printf("  layer %u: %u of %u rows computed, %u rounds, %u cycles (bound %llu), "
+				       "nnz per lane min %u mean %.1f max %u\n",
+				       l, ln.rows, m->dims[l + 1], ln.rounds, ln.words,
+				       (unsigned long long)ln.bound, ln.nnz_min, ln.nnz_mean, ln.nnz_max);
 			}
 			printf("  total: %u cycles of rounds, bound %llu, ratio %.3f\n", img->n_words,
 			       (unsigned long long)img->cycles_bound,
 			       img->cycles_bound ? (double)img->n_words / (double)img->cycles_bound : 0.0);
+			printf("  simplified at export: %u constant rows folded, %u dead rows removed\n",
+			       img->rows_const, img->rows_dead);
 		}
 	}
 	if (m->flags & SQM_FLOAT)
@@ -168,13 +171,14 @@ static void print_json(const char *path, const sq_model *m, const sq_image *img,
 			for (uint32_t l = 0; l < m->n_layers; l++) {
 				sq_lane_info ln;
 				sq_lane_info_get(m, img, l, &ln);
-				printf("%s{\"rounds\":%u,\"cycles\":%u,\"bound\":%llu,\"nnz_min\":%u,"
-				       "\"nnz_mean\":%.3f,\"nnz_max\":%u}",
-				       l ? "," : "", ln.rounds, ln.words, (unsigned long long)ln.bound,
-				       ln.nnz_min, ln.nnz_mean, ln.nnz_max);
+				printf("%s{\"rows\":%u,\"rounds\":%u,\"cycles\":%u,\"bound\":%llu,"
+				       "\"nnz_min\":%u,\"nnz_mean\":%.3f,\"nnz_max\":%u}",
+				       l ? "," : "", ln.rows, ln.rounds, ln.words,
+				       (unsigned long long)ln.bound, ln.nnz_min, ln.nnz_mean, ln.nnz_max);
 			}
-			printf("],\"cycles\":%u,\"cycles_bound\":%llu", img->n_words,
-			       (unsigned long long)img->cycles_bound);
+			printf("],\"cycles\":%u,\"cycles_bound\":%llu,\"rows_const\":%u,"
+			       "\"rows_dead\":%u", img->n_words,
+			       (unsigned long long)img->cycles_bound, img->rows_const, img->rows_dead);
 		}
 		printf("}");
 	}

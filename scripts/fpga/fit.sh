@@ -10,7 +10,10 @@
 # automatic: SPRAM when the model's memories do not fit the block RAM of an
 # iCE40 UltraPlus board and the weights fit its SPRAM; rtl/sq_wmem.v). With
 # FIT_HW=file (patching), the configuration is that of an existing build and
-# only the new model's fit into it is checked.
+# only the new model's fit into it is checked. With FIT_SHAPE_DIR (an export of
+# the same model with --no-simplify), the memories are sized for the model's
+# shape, every row computed, rather than for its simplified images: any model
+# of that shape then fits the build (patch, sparq load), simplified or not.
 #
 # Writes OUT_DIR/hw.txt (KEY=value: the core parameters and memory geometry)
 # and OUT_DIR/real/{lt,rt,wm,pm}.hex: the images padded to the full memory
@@ -40,6 +43,12 @@ lines() { grep -c . "$1"; }
 N_LT=$(lines "$md/lt.hex"); N_RT=$(lines "$md/rt.hex"); N_WM=$(lines "$md/wm.hex")
 N_PM=$(lines "$md/pm.hex")
 [ "$N_RT" = "$N_PM" ] || die "rt.hex has $N_RT rounds but pm.hex $N_PM"
+# what the memories are sized for: the shape's needs (FIT_SHAPE_DIR) or the images'
+N_WM_CAP=$N_WM; N_RT_CAP=$N_RT
+if [ -n "${FIT_SHAPE_DIR:-}" ] && [ -z "${FIT_HW:-}" ]; then
+	N_WM_CAP=$(max "$N_WM" "$(lines "$FIT_SHAPE_DIR/wm.hex")")
+	N_RT_CAP=$(max "$N_RT" "$(lines "$FIT_SHAPE_DIR/rt.hex")")
+fi
 
 AWD=$(( (MAXW + P - 1) / P )); ROWW=$(max 1 "$(clog2 "$AWD")"); SLOTW=$(max 1 "$(clog2 "$P")")
 EW=$((ROWW + SLOTW + WW)); PW=$((ACCW + 5)); DIMW=$(clog2 $((MAXW + 1)))
@@ -47,8 +56,8 @@ RCW=$(clog2 $((AWD + 1))); LTW=$((1 + 5 + DIMW + 2 * RCW))
 minlg=8; [ "$FPGA_FAMILY" = ecp5 ] && minlg=9
 LG_WD_SET=${LG_WD:-}
 if [ -z "${FIT_HW:-}" ]; then
-	LG_WD=${LG_WD:-$(max $minlg "$(clog2 "$N_WM")")}
-	LG_RD=${LG_RD:-$(max $minlg "$(clog2 "$N_RT")")}
+	LG_WD=${LG_WD:-$(max $minlg "$(clog2 "$N_WM_CAP")")}
+	LG_RD=${LG_RD:-$(max $minlg "$(clog2 "$N_RT_CAP")")}
 fi
 WD=$((1 << LG_WD)); RD=$((1 << LG_RD))
 
@@ -95,7 +104,7 @@ else
 	fi
 	if [ "$WMEM_SEL" = auto ]; then
 		WMEM_SEL=ebr
-		[ "$E_MODEL" -gt "$FPGA_RES_EBR" ] && [ "$SP_LG" -gt 0 ] && [ "$N_WM" -le $((1 << SP_LG)) ] &&
+		[ "$E_MODEL" -gt "$FPGA_RES_EBR" ] && [ "$SP_LG" -gt 0 ] && [ "$N_WM_CAP" -le $((1 << SP_LG)) ] &&
 			[ $((E_PM + E_RT)) -le "$FPGA_RES_EBR" ] && WMEM_SEL=spram
 	fi
 	# SPRAM holds 16K words per block whatever the depth: take it all (a
@@ -106,11 +115,11 @@ S_WM=0
 if [ "$WMEM_SEL" = spram ]; then
 	S_WM=$(spram_n "$LG_WD")
 	if [ -z "${FIT_HW:-}" ] && [ "$S_WM" -gt "${FPGA_RES_SPRAM:-0}" ]; then
-		echo "fit: the weight memory does not fit the SPRAM of the $FPGA_BOARD: $S_WM blocks for $WD words of $((P * EW)) bits, ${FPGA_RES_SPRAM:-0} available; try a smaller LG_WD (the model needs $N_WM words)" >&2
+		echo "fit: the weight memory does not fit the SPRAM of the $FPGA_BOARD: $S_WM blocks for $WD words of $((P * EW)) bits, ${FPGA_RES_SPRAM:-0} available; try a smaller LG_WD (the model needs $N_WM_CAP words)" >&2
 		exit 1
 	fi
-	if [ "$N_WM" -gt "$WD" ]; then
-		echo "fit: the model does not fit the $FPGA_BOARD with its weights in SPRAM: $N_WM weight words of $((P * EW)) bits, the SPRAM holds $WD; try a sparser model or fewer lanes" >&2
+	if [ "$N_WM_CAP" -gt "$WD" ]; then
+		echo "fit: the model does not fit the $FPGA_BOARD with its weights in SPRAM: $N_WM_CAP weight words of $((P * EW)) bits, the SPRAM holds $WD; try a sparser model or fewer lanes" >&2
 		exit 1
 	fi
 	E_MODEL=$((E_MODEL - E_WM)); E_ALL=$((E_ALL - E_WM)); E_WM=0
@@ -133,13 +142,15 @@ chk "weight memory" "$md/wm.hex" $((P * EW)) "$N_WM" $WD
 chk "parameter memory" "$md/pm.hex" $((P * PW)) "$N_PM" $RD
 
 # Nonzero weights in the image (entries with w != 0), for the suggestions.
+# the model's nonzeros: from the shape export (every row) when there is one
+nnz_dir=$md; [ -n "${FIT_SHAPE_DIR:-}" ] && [ -z "${FIT_HW:-}" ] && nnz_dir=$FIT_SHAPE_DIR
 NNZ=$(awk -v P="$P" -v EW="$EW" -v WW="$WW" '
 	BEGIN { for (i = 0; i < 16; i++) { h = sprintf("%x", i); b = "";
 		for (k = 3; k >= 0; k--) b = b int(i / 2^k) % 2; bits[h] = b; bits[toupper(h)] = b } }
 	NF { s = ""; for (i = 1; i <= length($1); i++) s = s bits[substr($1, i, 1)]
 	     L = length(s)
 	     for (p = 0; p < P; p++) { w = substr(s, L - p * EW - WW + 1, WW); if (w ~ /1/) n++ } }
-	END { print n + 0 }' "$md/wm.hex")
+	END { print n + 0 }' "${nnz_dir:-$md}/wm.hex")
 
 # The model's memories (weights, row parameters, round table) are a hard
 # limit; the configuration's own (activation copies, Q buffer) may go to
@@ -158,7 +169,7 @@ if [ -z "${FIT_HW:-}" ] && [ "$E_MODEL" -gt "$FPGA_RES_EBR" ]; then
 	sug=""
 	if [ "$fitwd" -gt 0 ] && [ "$NNZ" -gt 0 ]; then
 		# keep 10% headroom for the rounds' padding
-		nnz_fit=$(( NNZ * fitwd * 9 / (N_WM * 10) ))
+		nnz_fit=$(( NNZ * fitwd * 9 / (N_WM_CAP * 10) ))
 		sug="about $nnz_fit nonzero weights instead of $NNZ (a sparsity of $(awk -v s="$SPARSITY_PCT" -v a="$nnz_fit" -v b="$NNZ" 'BEGIN { printf "%.0f", 100 - (100 - s) * a / b }')% or more; the model is at $SPARSITY_PCT%)"
 	fi
 	wfit=$WW
@@ -166,9 +177,9 @@ if [ -z "${FIT_HW:-}" ] && [ "$E_MODEL" -gt "$FPGA_RES_EBR" ]; then
 	[ "$(ebr $((P * (EW - WW + wfit))) $WD)" -le "$budget" ] && sug="${sug:+$sug, or }$wfit-bit weights (WW=$wfit)"
 	{
 	echo "fit: the model does not fit the $FPGA_BOARD: block RAM (EBR) short by $short of $FPGA_RES_EBR"
-	echo "fit:   the model needs $E_MODEL EBR: weights $E_WM ($N_WM words of $((P * EW)) bits, depth $WD), row parameters $E_PM, round table $E_RT (and the core up to $((E_AM + E_QB)) more: activations, $P lane copies, and Q buffer)"
+	echo "fit:   the model needs $E_MODEL EBR: weights $E_WM ($N_WM_CAP words of $((P * EW)) bits, depth $WD), row parameters $E_PM, round table $E_RT (and the core up to $((E_AM + E_QB)) more: activations, $P lane copies, and Q buffer)"
 	echo "fit:   try ${sug:-fewer lanes (P) or a smaller model}; or a board with more block RAM (ulx3s-85f: 208 EBR)"
-	if [ "$SP_LG" -gt 0 ] && [ "$N_WM" -le $((1 << SP_LG)) ]; then echo "fit:   or the weights in SPRAM (WMEM=spram; the host loads them at boot: docs/boards.md)"; fi
+	if [ "$SP_LG" -gt 0 ] && [ "$N_WM_CAP" -le $((1 << SP_LG)) ]; then echo "fit:   or the weights in SPRAM (WMEM=spram; the host loads them at boot: docs/boards.md)"; fi
 	} >&2
 	exit 1
 fi

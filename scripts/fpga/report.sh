@@ -33,7 +33,7 @@ if [ "${FPGA_COSIM:-1}" = 1 ] && [ -n "${MODEL:-}" ] && [ -x "$SPARQ" ]; then
 	if out=$("$SPARQ" cosim "$MODEL" --lanes "$P" --aw "$AW" --ww "$WW" --accw "$ACCW" \
 		--maxw "$MAXW" --maxl "$MAXL" --lg-wd "$LG_WD" --lg-rd "$LG_RD" \
 		--wmem "$([ "${WMEM:-0}" = 1 ] && echo spram || echo ebr)" \
-		--no-stress --vectors 200 --json 2>"$dir/cosim.err"); then
+		${COSIM_OPTS:-} --no-stress --vectors 200 --json 2>"$dir/cosim.err"); then
 		cyc=$(printf '%s' "$out" | grep -oE '"cycles_mean" *: *[0-9.]+' | head -1 | sed -E 's/.*: *//; s/\.0+$//')
 		mism=$(printf '%s' "$out" | grep -oE '"mismatches" *: *[0-9]+' | head -1 | sed -E 's/.*: *//')
 		[ -n "$cyc" ] && cyc_src="sparq cosim: mean over 200 vectors of this configuration's RTL in Verilator, ${mism:-?} mismatches against the golden model"

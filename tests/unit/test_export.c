@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "simplify.h"
 #include "golden.h"
 #include "randmodel.h"
 #include "rng.h"
@@ -310,25 +311,32 @@ static int t_image_equals_golden(void)
 				c.ACCW = c.ACCW < 8 ? 8 : c.ACCW;
 				c.MAXL = m->n_layers;
 			}
-			CHECKF(sq_export_image(m, &c, &img, &err) == 0, "%s", err.msg);
-			/* bound and layout figures */
-			uint64_t bound = 0, words = 0;
-			for (uint32_t l = 0; l < m->n_layers; l++) {
-				bound += (m->q[l].nnz + lanes[k] - 1) / lanes[k];
-				words += img->layer_words[l];
+			for (unsigned keep = 0; keep < 2; keep++) {
+				unsigned fl = keep ? SQ_EXPORT_KEEP_ALL : 0;
+				CHECKF(sq_export_image_opt(m, &c, fl, &img, &err) == 0, "%s", err.msg);
+				/* bound and layout figures */
+				uint64_t bound = 0, words = 0;
+				for (uint32_t l = 0; l < m->n_layers; l++) {
+					bound += (m->q[l].nnz + lanes[k] - 1) / lanes[k];
+					words += img->layer_words[l];
+				}
+				CHECK(img->cycles_bound == bound);
+				CHECK(img->cycles_bound_kept <= bound);
+				CHECK(words == img->n_words && img->n_words >= img->cycles_bound_kept);
+				if (keep)
+					CHECK(img->cycles_bound_kept == bound && img->rows_const == 0 &&
+					      img->rows_dead == 0);
+				if (check_model(m, img, 24, &junk)) {
+					fprintf(stderr, "  model %d%s\n", i, keep ? " (no simplification)" : "");
+					return 1;
+				}
+				sq_image_free(img);
+				n++;
 			}
-			CHECK(img->cycles_bound == bound);
-			CHECK(words == img->n_words && img->n_words >= bound);
-			if (check_model(m, img, 24, &junk)) {
-				fprintf(stderr, "  model %d\n", i);
-				return 1;
-			}
-			sq_image_free(img);
-			n++;
 		}
 		sq_model_free(m);
 	}
-	return n == 240 * 6 ? 0 : 1;
+	return n == 240 * 6 * 2 ? 0 : 1;
 }
 
 /* Row order, slot_row and padding on a hand-made layer. */
@@ -364,7 +372,7 @@ static int t_row_order(void)
 	sq_hwcfg c;
 	sq_image *img = NULL;
 	sq_hwcfg_default(&c, 2);
-	CHECKF(sq_export_image(m, &c, &img, &err) == 0, "%s", err.msg);
+	CHECKF(sq_export_image_opt(m, &c, SQ_EXPORT_KEEP_ALL, &img, &err) == 0, "%s", err.msg);
 	uint32_t want[6] = { 1, 3, 4, 0, 2, UINT32_MAX };
 	for (int j = 0; j < 6; j++)
 		CHECK(img->slot_row[0][j] == want[j]);
@@ -391,6 +399,24 @@ static int t_row_order(void)
 	CHECK(img->lt[0] == (((uint64_t)8 << 25) | ((uint64_t)5 << 16) | (3u << 8) | 2u));
 	CHECK(img->lt[1] == (((uint64_t)1 << 30) | ((uint64_t)2 << 16) | (1u << 8) | 3u));
 	sq_image_free(img);
+
+	/* Simplified: hidden 2 has no weight (constant 21 = clamp(bias 21)) and
+	 * folds into layer 1 row 1's bias (-1 * 21); hidden 1 and 3 feed
+	 * nothing (dead). Left: rows 4 (2 weights) and 0 (1 weight). */
+	CHECKF(sq_export_image(m, &c, &img, &err) == 0, "%s", err.msg);
+	CHECK(img->out_dim[0] == 2 && img->out_dim[1] == 2);
+	CHECK(img->slot_row[0][0] == 4 && img->slot_row[0][1] == 0);
+	CHECK(img->slot_nnz[0][0] == 2 && img->slot_nnz[0][1] == 1);
+	CHECK(img->rows_const == 1 && img->rows_dead == 2);
+	CHECK(img->cycles_bound == 5 + 2 && img->cycles_bound_kept == 2 + 1);
+	CHECK(img->n_rounds == 2 && img->rt[0] == 2 && img->rt[1] == 1);
+	/* layer 1 row 1: the weight on hidden 2 is folded, hidden 0 (now
+	 * position 1: word 0 slot 1) is left; bias 0 - 21 */
+	CHECK(img->wm[2 * 2 + 1] == ((0u << 9) | (1u << 8) | 1u));
+	CHECK((img->pm[1 * 2 + 1] & 0xffffffffu) == (uint32_t)-21);
+	/* in_words of layer 1 follows the rows computed: 1 word of 2 */
+	CHECK((img->lt[1] & 0xff) == 1);
+	sq_image_free(img);
 	sq_model_free(m);
 	return 0;
 }
@@ -407,48 +433,48 @@ static int t_fit_messages(void)
 	memcpy(o.dims, d, sizeof d);
 	CHECK(sq_random_model(&o, &m, &err) == 0);
 	sq_hwcfg_default(&c, 8);
-	CHECK(sq_export_image(m, &c, &img, &err) == SQ_E_RANGE && !img);
+	CHECK(sq_export_image_opt(m, &c, SQ_EXPORT_KEEP_ALL, &img, &err) == SQ_E_RANGE && !img);
 	CHECKF(strcmp(err.msg, "layer 0: width 300 exceeds MAXW 256") == 0, "%s", err.msg);
 	c.MAXW = 300;
-	CHECK(sq_export_image(m, &c, &img, &err) == 0);
+	CHECK(sq_export_image_opt(m, &c, SQ_EXPORT_KEEP_ALL, &img, &err) == 0);
 	sq_image_free(img);
 	c.MAXL = 2;
-	CHECK(sq_export_image(m, &c, &img, &err) == SQ_E_RANGE);
+	CHECK(sq_export_image_opt(m, &c, SQ_EXPORT_KEEP_ALL, &img, &err) == SQ_E_RANGE);
 	CHECKF(strcmp(err.msg, "model has 3 layers, MAXL=2") == 0, "%s", err.msg);
 	c.MAXL = 8;
 	c.WW = 6;
-	CHECK(sq_export_image(m, &c, &img, &err) == SQ_E_RANGE);
+	CHECK(sq_export_image_opt(m, &c, SQ_EXPORT_KEEP_ALL, &img, &err) == SQ_E_RANGE);
 	CHECKF(strcmp(err.msg, "layer 0: wbits 8 exceeds WW 6") == 0, "%s", err.msg);
 	c.WW = 8;
 	c.AW = 4;
-	CHECK(sq_export_image(m, &c, &img, &err) == SQ_E_RANGE);
+	CHECK(sq_export_image_opt(m, &c, SQ_EXPORT_KEEP_ALL, &img, &err) == SQ_E_RANGE);
 	CHECKF(strcmp(err.msg, "layer 0: abits_in 8 exceeds AW 4") == 0, "%s", err.msg);
 	c.AW = 8;
 	c.ACCW = 8;
-	CHECK(sq_export_image(m, &c, &img, &err) == SQ_E_RANGE);
+	CHECK(sq_export_image_opt(m, &c, SQ_EXPORT_KEEP_ALL, &img, &err) == SQ_E_RANGE);
 	char want[128];
 	snprintf(want, sizeof want, "layer 0: acc_bits %u exceeds ACCW 8", m->q[0].acc_bits);
 	CHECKF(strcmp(err.msg, want) == 0, "%s", err.msg);
 	c.ACCW = 32;
 	c.LG_WD = 5;
-	CHECK(sq_export_image(m, &c, &img, &err) == SQ_E_RANGE);
+	CHECK(sq_export_image_opt(m, &c, SQ_EXPORT_KEEP_ALL, &img, &err) == SQ_E_RANGE);
 	CHECKF(strstr(err.msg, "weights need ") && strstr(err.msg, " words, LG_WD=5 gives 32"),
 	       "%s", err.msg);
 	c.LG_WD = 12;
 	c.LG_RD = 4;
-	CHECK(sq_export_image(m, &c, &img, &err) == SQ_E_RANGE);
+	CHECK(sq_export_image_opt(m, &c, SQ_EXPORT_KEEP_ALL, &img, &err) == SQ_E_RANGE);
 	/* 300/8 -> 38 + 8 + 1 = 47 rounds */
 	CHECKF(strcmp(err.msg, "rounds need 47 entries, LG_RD=4 gives 16") == 0, "%s", err.msg);
 	c.LG_RD = 9;
 	c.P = 0;
-	CHECK(sq_export_image(m, &c, &img, &err) == SQ_E_INVALID);
+	CHECK(sq_export_image_opt(m, &c, SQ_EXPORT_KEEP_ALL, &img, &err) == SQ_E_INVALID);
 	sq_model_free(m);
 
 	/* float-only model */
 	uint32_t d2[2] = { 2, 2 };
 	CHECK(sq_model_new(1, d2, SQM_FLOAT, &m, &err) == 0);
 	sq_hwcfg_default(&c, 8);
-	CHECK(sq_export_image(m, &c, &img, &err) == SQ_E_INVALID);
+	CHECK(sq_export_image_opt(m, &c, SQ_EXPORT_KEEP_ALL, &img, &err) == SQ_E_INVALID);
 	sq_model_free(m);
 	return 0;
 }
@@ -551,14 +577,76 @@ static int t_balance(void)
 	sq_err err;
 	CHECK(sq_random_model(&o, &m, &err) == 0);
 	sq_hwcfg_default(&c, 8);
-	CHECK(sq_export_image(m, &c, &img, &err) == 0);
+	/* every row computed: how tight sorting alone keeps the rounds */
+	CHECK(sq_export_image_opt(m, &c, SQ_EXPORT_KEEP_ALL, &img, &err) == 0);
 	fprintf(stderr, "  4-64-64-2 sparsity 0.9 P=8: %u words, bound %llu (%.2f)\n",
 		img->n_words, (unsigned long long)img->cycles_bound,
 		(double)img->n_words / (double)img->cycles_bound);
-	/* sorting keeps rounds tight: within 1.6x of the bound here */
+	/* within 1.6x of the bound here */
 	CHECK(img->n_words * 10 <= img->cycles_bound * 16);
+	uint32_t all_words = img->n_words;
+	sq_image_free(img);
+	/* simplified: never more words than computing every row */
+	CHECK(sq_export_image(m, &c, &img, &err) == 0);
+	fprintf(stderr, "  simplified: %u words, %u constant and %u dead rows removed\n",
+		img->n_words, img->rows_const, img->rows_dead);
+	CHECK(img->n_words <= all_words);
 	sq_image_free(img);
 	sq_model_free(m);
+	return 0;
+}
+
+/* Deep, narrow, very sparse models: constants that make the next layer's
+ * rows constant (chains) and rows dead in turn; the simplified image still
+ * computes every Q-value of the golden model. */
+static int t_simplify_chains(void)
+{
+	sq_rng junk;
+	sq_rng_seed(&junk, 9);
+	uint32_t chains = 0, images = 0;
+	for (uint64_t seed = 1; seed <= 60; seed++) {
+		sq_randmodel_opts o;
+		sq_randmodel_defaults(&o);
+		o.seed = seed;
+		o.n_layers = 6;
+		for (uint32_t i = 0; i <= o.n_layers; i++)
+			o.dims[i] = i == o.n_layers ? 3 : 12;
+		o.sparsity = 0.75 + 0.2 * (double)(seed % 5) / 4.0;
+		sq_model *m = NULL;
+		sq_err err;
+		CHECKF(sq_random_model(&o, &m, &err) == 0, "%s", err.msg);
+		/* a row with weights, all on constant inputs, is folded: a chain */
+		sq_simplify s;
+		CHECK(sq_simplify_plan(m, true, &s, &err) == 0);
+		for (uint32_t l = 1; l + 1 < m->n_layers; l++)
+			for (uint32_t r = 0; r < m->q[l].out_dim; r++)
+				if (!s.keep[l][r] && m->q[l].row_ptr[r + 1] > m->q[l].row_ptr[r]) {
+					bool all_const = true;
+					for (uint32_t e = m->q[l].row_ptr[r]; e < m->q[l].row_ptr[r + 1]; e++)
+						all_const &= !s.keep[l - 1][m->q[l].col[e]];
+					chains += all_const;
+				}
+		for (uint32_t l = 0; l < m->n_layers; l++)
+			CHECK(s.n_keep[l] >= 1 && s.n_keep[l] + s.n_const[l] + s.n_dead[l] ==
+						     m->q[l].out_dim);
+		sq_simplify_free(&s);
+		static const uint32_t lanes[] = { 1, 3, 8 };
+		for (size_t k = 0; k < 3; k++) {
+			sq_hwcfg c;
+			sq_image *img = NULL;
+			sq_hwcfg_default(&c, lanes[k]);
+			CHECKF(sq_export_image(m, &c, &img, &err) == 0, "%s", err.msg);
+			if (check_model(m, img, 40, &junk)) {
+				fprintf(stderr, "  seed %llu P=%u\n", (unsigned long long)seed, lanes[k]);
+				return 1;
+			}
+			sq_image_free(img);
+			images++;
+		}
+		sq_model_free(m);
+	}
+	fprintf(stderr, "  %u images, %u rows folded through constant chains\n", images, chains);
+	CHECK(chains > 0);
 	return 0;
 }
 
@@ -570,5 +658,6 @@ int main(void)
 	RUN(t_fit_messages);
 	RUN(t_hex_roundtrip);
 	RUN(t_balance);
+	RUN(t_simplify_chains);
 	return tl_done();
 }

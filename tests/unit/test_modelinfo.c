@@ -81,11 +81,13 @@ static int t_lane_balance(void)
 		sq_hwcfg c;
 		sq_image *img = NULL;
 		sq_hwcfg_default(&c, P);
-		CHECKF(sq_export_image(m, &c, &img, &err) == 0, "%s", err.msg);
+		/* every row computed, so the model's rows are the reference */
+		CHECKF(sq_export_image_opt(m, &c, SQ_EXPORT_KEEP_ALL, &img, &err) == 0, "%s", err.msg);
 		for (uint32_t l = 0; l < m->n_layers; l++) {
 			const sq_qlayer *L = &m->q[l];
 			sq_lane_info ln;
 			sq_lane_info_get(m, img, l, &ln);
+			CHECK(ln.rows == L->out_dim);
 			/* recompute: row j of the layer's order goes to lane j % P */
 			uint32_t lane[16] = { 0 }, total = 0;
 			for (uint32_t j = 0; j < L->out_dim; j++) {
