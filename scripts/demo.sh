@@ -54,6 +54,7 @@ step "co-simulation: golden == hls_c == RTL (Verilator)"
 run cosim "$SPARQ" cosim "$Q" --vectors 2000 --seed "$SEED" --json
 row "cosim golden==hls_c==RTL" "$(jq -r '"\(.vectors) vectors, mismatches: RTL \(.mismatches), hls_c \(.hls_mismatches)"' < "$D/cosim.log")"
 row "cycles per inference (bound)" "$(jq -r '"\(.cycles_mean) (\(.cycles_bound)), ratio \(.cycle_ratio)"' < "$D/cosim.log")"
+row "rows simplified at export" "$(jq -r '"\(.rows_const) constant, \(.rows_dead) dead; bound over the stored weights \(.cycles_bound_kept)"' < "$D/cosim.log")"
 
 step "bitstream: iCEBreaker"
 if make -s -n bitstream >/dev/null 2>&1; then

@@ -3,7 +3,8 @@
 # tests/cosim/models.txt through `sparq cosim` (RTL and hls_c vs golden, every Q-value,
 # the action and every hidden round result, random gaps and backpressure),
 # grouped by lane count so each configuration is built once; then the two
-# injected faults must be reported as mismatches.
+# injected faults must be reported as mismatches. Each model runs simplified
+# (the default export) and with every row computed (--no-simplify).
 # Prints one PASS:/FAIL: line per check; exits nonzero on any failure.
 set -u
 build=${1:-build}
@@ -62,6 +63,20 @@ while read -r i lanes layers sp wb ab; do
 	else
 		echo "FAIL: cosim P=$lanes $layers sparsity $sp W $wb A $ab"
 		sed 's/^/    /' "$out/m$i.log" | head -12
+		rc=1
+	fi
+done <"$out/list"
+
+# 3b. every model again with every row computed (--no-simplify): rows with no
+#     weight, all-padding rounds and the full layer widths run on the core too
+while read -r i lanes layers sp wb ab; do
+	m=$out/m$i-p$lanes.sqm
+	if "$sparq" cosim "$m" --lanes "$lanes" --vectors 500 --seed "$i" --no-simplify \
+	     >"$out/m$i-all.log" 2>&1; then
+		echo "PASS: cosim every row computed, P=$lanes $layers sparsity $sp (500 vectors, 0 mismatches)"
+	else
+		echo "FAIL: cosim every row computed, P=$lanes $layers sparsity $sp"
+		sed 's/^/    /' "$out/m$i-all.log" | head -12
 		rc=1
 	fi
 done <"$out/list"
