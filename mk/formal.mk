@@ -3,7 +3,7 @@
 # Properties: tests/formal/*_props.vh, included at the bottom of the RTL
 # modules under `ifdef SQ_FORMAL_PROPS. docs/formal.md says what each proves.
 
-FORMAL_JOBS  ?= core_acc core_req core_load core_ctrl rx_resync rx_crc disp_load
+FORMAL_JOBS  ?= core_acc core_req core_load core_load_spram core_ctrl rx_resync rx_crc disp_load
 FORMAL_DIR   := $(BUILD)/formal
 MUTATE_DIR   := $(BUILD)/formal-mutate
 

@@ -38,6 +38,8 @@ MUTANTS=(
 "slow_drain~sq_core.v~s#wire pipe_drained = !(w_v#wire pipe_drained = !(r3_v || w_v#~core_ctrl~one cycle more per layer than the latency bound B"
 "load_lane_ignored~sq_core.v~s#wm_we\[li\] <= ld_fire \&\& (s_ld_mem == 2'd2) \&\& (s_ld_lane == li\[3:0\]) \&\&#wm_we[li] <= ld_fire \&\& (s_ld_mem == 2'd2) \&\&#~core_load~a weight load writes every lane of the word"
 "load_addr_past_end~sq_core.v~s#({16'd0, s_ld_addr} < MAXL);#({16'd0, s_ld_addr} <= MAXL);#~core_load~off-by-one: a layer-table load past the end wraps onto entry 0"
+"spram_write_at_read_addr~sq_wmem.v~s#wire \[LG_WD-1:0\]  addr = wr ? i_waddr : i_raddr;#wire [LG_WD-1:0]  addr = i_raddr;#~core_load_spram~SPRAM: a load beat is written at the issue address, not its own"
+"spram_lane_mask_ignored~sq_wmem.v~s#if (i_we\[wi\])#if (wr)#~core_load_spram~SPRAM: a lane write also overwrites the other lanes of the word"
 "rx_accepts_bad_crc~sq_frame_rx.v~s#else if (crc_reg != crc_rx_reg)#else if (1'b0)#~rx_crc~a parser that accepts a bad CRC"
 "rx_ignores_length~sq_frame_rx.v~s# || {1'b0, cnt_reg} != body_len)#)#~rx_crc~a parser that accepts a body whose length disagrees with len"
 "rx_no_resync~sq_frame_rx.v~s#^\(\t*\)cnt_reg <= 10'd0;#\1cnt_reg <= cnt_reg;#~rx_resync~END does not restart the byte count"
