@@ -111,6 +111,23 @@ macs:
 				waddr++;
 				cycles++;
 			}
+			/* An output layer spread over lanes (sat_bits = log2 of the lanes
+			 * per row): add the partial sums in pairs, sat_bits levels;
+			 * row j ends in acc[j]. Exact: every partial sum is bounded. */
+			if (is_last) {
+reduce:
+				for (uint32_t lv = 0u; lv < 4u; lv++) {
+#pragma HLS UNROLL
+					if (lv >= sat_bits)
+						break;
+					for (uint32_t i = 0u; i < (uint32_t)SQ_P; i++) {
+#pragma HLS UNROLL
+						int64_t a = 2u * i < (uint32_t)SQ_P ? acc[(2u * i) % (uint32_t)SQ_P] : 0;
+						int64_t b = 2u * i + 1u < (uint32_t)SQ_P ? acc[(2u * i + 1u) % (uint32_t)SQ_P] : 0;
+						acc[i] = sq_sext((uint64_t)(a + b), (uint32_t)SQ_ACCW);
+					}
+				}
+			}
 			for (uint32_t p = 0u; p < (uint32_t)SQ_P; p++) {
 #pragma HLS UNROLL
 				uint32_t shift = sq_field(pm[ridx][p], (uint32_t)SQ_ACCW, 5u);

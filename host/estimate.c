@@ -80,11 +80,11 @@ uint32_t sq_est_blocks(const char *family, uint32_t width, uint32_t depth, uint3
 	return best;
 }
 
-uint64_t sq_est_cycles(uint32_t in_words, uint32_t n_words, uint32_t n_layers,
+uint64_t sq_est_cycles(uint32_t P, uint32_t in_words, uint32_t n_words, uint32_t n_layers,
 		       uint32_t out_dim, uint32_t short_starts)
 {
 	return (uint64_t)in_words + n_words + 9u * (uint64_t)n_layers + 2u * (uint64_t)out_dim + 4u +
-	       2u * (uint64_t)short_starts;
+	       2u * (uint64_t)short_starts + sq_clog2(P);
 }
 
 /*
@@ -349,7 +349,7 @@ int sq_estimate_model(const sq_model *m, const sq_board *b, const sq_est_opts *o
 	for (int i = 0; i < SQ_MEM_COUNT; i++)
 		if (!e->mem[i].lutram && !(i == SQ_MEM_WM && e->wm_spram))
 			e->ebr_bits_used += e->mem[i].bits_used;
-	e->cycles = sq_est_cycles(e->in_words, e->n_words, e->n_layers, e->out_dim, short_starts);
+	e->cycles = sq_est_cycles(e->cfg.P, e->in_words, e->n_words, e->n_layers, e->out_dim, short_starts);
 	if (o->clk_mhz > 0.0)
 		e->clk_mhz = o->clk_mhz;
 	e->latency_us = (double)e->cycles / e->clk_mhz;

@@ -152,6 +152,19 @@ static uint32_t sort_rows(const uint8_t *keep, const uint32_t *len, uint32_t out
 	return n;
 }
 
+/* log2 of the lanes each output row is spread over: the largest power of two
+ * G <= 16 with out_dim * G <= P, when a row has more than one weight to
+ * share (rtl/sq_core.v adds the partial sums, docs/architecture.md). */
+static uint32_t out_group(const sq_qlayer *L, const uint32_t *len, uint32_t P)
+{
+	uint32_t most = 0, lg = 0;
+	for (uint32_t r = 0; r < L->out_dim; r++)
+		most = len[r] > most ? len[r] : most;
+	while (most > 1 && lg < 4 && L->out_dim * (2u << lg) <= P)
+		lg++;
+	return lg;
+}
+
 int sq_export_image(const sq_model *m, const sq_hwcfg *c, sq_image **out, sq_err *err)
 {
 	return sq_export_image_opt(m, c, 0, out, err);
@@ -211,17 +224,21 @@ int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 			sr[j] = UINT32_MAX; /* padding row */
 		img->out_dim[l] = n_out;
 		img->layer_round0[l] = (uint32_t)rounds;
+		if (last)
+			img->out_lg_grp = out_group(L, len, P);
+		uint32_t G = last ? 1u << img->out_lg_grp : 1;
+		for (uint32_t j = 0; j < nr * P; j++) {
+			/* G > 1: lane j holds the entries i % G == j % G of row j / G */
+			uint32_t r = G == 1 ? sr[j] : (j / G < n_out ? sr[j / G] : UINT32_MAX);
+			if (r != UINT32_MAX)
+				img->slot_nnz[l][j] = (len[r] + G - 1 - j % G) / G;
+		}
 		uint64_t lw = 0;
 		for (uint32_t k = 0; k < nr; k++) {
 			uint32_t rl = 1;
-			for (uint32_t p = 0; p < P; p++) {
-				uint32_t r = sr[k * P + p];
-				if (r == UINT32_MAX)
-					continue;
-				img->slot_nnz[l][k * P + p] = len[r];
-				if (len[r] > rl)
-					rl = len[r];
-			}
+			for (uint32_t p = 0; p < P; p++)
+				if (img->slot_nnz[l][k * P + p] > rl)
+					rl = img->slot_nnz[l][k * P + p];
 			lw += rl;
 		}
 		img->layer_words[l] = (uint32_t)lw;
@@ -273,6 +290,10 @@ int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 		int fa = l == 0 ? 0 : m->q[l - 1].out_exp;
 		uint32_t sat = last ? 0 : m->q[l + 1].abits_in;
 
+		/* the output layer's sat_bits field carries log2 of its lanes per row */
+		if (last)
+			sat = img->out_lg_grp;
+		uint32_t G = last ? 1u << img->out_lg_grp : 1;
 		img->lt[l] = ((uint64_t)(last ? 1 : 0) << (5 + dimw + 2 * rcw)) |
 			     ((uint64_t)sat << (dimw + 2 * rcw)) |
 			     ((uint64_t)n_out << (2 * rcw)) |
@@ -284,13 +305,14 @@ int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 				if (img->slot_nnz[l][k * P + p] > rl)
 					rl = img->slot_nnz[l][k * P + p];
 			img->rt[g] = rl;
-			for (uint32_t p = 0; p < P; p++) {
-				uint32_t r = sr[k * P + p];
+			for (uint32_t j = 0; j < P / G; j++) {
+				uint32_t r = sr[k * P / G + j]; /* G > 1: one round, rows j < P / G */
 				if (r == UINT32_MAX)
 					continue; /* padding: zero entries, zero parameters */
 				uint64_t shift = last ? 0 : (uint64_t)(fa + L->w_exp[r] - L->out_exp);
-				img->pm[(size_t)g * P + p] = (shift << accw) |
-							     ((uint64_t)s.bias[l][r] & mask(accw));
+				/* the bias goes to the row's first lane, the others start at 0 */
+				img->pm[(size_t)g * P + j * G] = (shift << accw) |
+								 ((uint64_t)s.bias[l][r] & mask(accw));
 				uint32_t i = 0;
 				for (uint32_t e = L->row_ptr[r]; e < L->row_ptr[r + 1]; e++) {
 					if (!sq_simplify_weight_kept(&s, L, l, e))
@@ -299,7 +321,7 @@ int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 					uint64_t ent = ((uint64_t)(col / P) << (slotw + ww)) |
 						       ((uint64_t)(col % P) << ww) |
 						       ((uint64_t)(int64_t)L->val[e] & mask(ww));
-					img->wm[(size_t)(wa + i) * P + p] = (uint32_t)ent;
+					img->wm[(size_t)(wa + i / G) * P + j * G + i % G] = (uint32_t)ent;
 					i++;
 				}
 			}

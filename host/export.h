@@ -51,11 +51,13 @@ typedef struct sq_image {
 	uint64_t *pm;                /* [n_rounds * P] lane entries, PW bits each */
 	/* Row order: slot_row[l][j] = original row computed at position
 	 * j = round*P + lane of layer l (identity for the last layer; UINT32_MAX
-	 * for padding); slot_nnz[l][j] = the weights stored for it. Rows the
+	 * for padding); slot_nnz[l][j] = the weights lane j % P stores in round
+	 * j / P (for an output layer spread over lanes, a row's share). Rows the
 	 * simplification removed (simplify.h) appear nowhere. */
 	uint32_t *slot_row[SQ_MAX_LAYERS];
 	uint32_t *slot_nnz[SQ_MAX_LAYERS];
 	uint32_t out_dim[SQ_MAX_LAYERS];      /* rows computed per layer */
+	uint32_t out_lg_grp;         /* output layer: each row over 2^out_lg_grp lanes */
 	uint32_t layer_round0[SQ_MAX_LAYERS]; /* first global round of each layer */
 	uint32_t layer_words[SQ_MAX_LAYERS];  /* weight words (cycles) per layer */
 	uint64_t cycles_bound;       /* sum over layers of ceil(nnz / P), the model's nnz */

@@ -108,6 +108,7 @@ module sq_core #(
 	localparam integer AMW   = ROWW + 1;         // activation address {bank, word}
 	localparam integer QW    = ACCW + 1;         // requantization width
 	localparam integer CMPL  = ACCW / 2;         // argmax compare: low half width
+	localparam integer NLV   = f_clog2(P);       // output-row reduction levels
 	localparam integer     PM1       = P - 1;
 	localparam [SLOTW-1:0] SLOT_LAST = PM1[SLOTW-1:0];
 
@@ -252,6 +253,7 @@ module sq_core #(
 	reg  [RCW-1:0]    rounds_left_reg;
 	reg               is_q_reg /*verilator public_flat_rd*/;  // output layer: to the Q buffer
 	reg  [AW-1:0]     amax_reg;      // hidden clamp bound amax(sat_bits)
+	reg  [2:0]        grp_reg;       // output layer: log2 of the lanes per row (its sat_bits field)
 	reg  [DIMW-1:0]   out_dim_reg;
 	reg               bank_reg;      // layer l reads bank l%2, writes the other
 
@@ -320,9 +322,10 @@ module sq_core #(
 	// pipe_drained = !(w_v || a_v || m_v || c_v || r0_v || r1_v || r2_v),
 	// computed a cycle ahead from the stages' inputs.
 	reg  pipe_drained;
+	wire rd_busy;   // an output-row reduction level before the last holds a word
 	always @(posedge i_clk) begin
 		pipe_drained <= !(issue || w_v || a_v || m_v || (c_v && c_last) ||
-				  (r0_v && !is_q_reg) || r1_v);
+				  (r0_v && (!is_q_reg || NLV > 0)) || r1_v || rd_busy);
 		if (i_rst)
 			pipe_drained <= 1'b1;
 	end
@@ -444,14 +447,84 @@ module sq_core #(
 		end
 	endgenerate
 
+	// ---- output-row reduction ------------------------------------------------
+	// An output layer narrower than the lanes spreads each row over 2^grp
+	// lanes (lanes j*2^grp .. of row j, its bias in the first): the partial
+	// sums are added in pairs, one level per cycle, leaving row j in slot j.
+	// Integer sums are exact in any order, and every partial sum of a row is
+	// bounded by the row's M (numerics.md), so ACCW bits never overflow. A
+	// level past grp passes the word through; the latency is NLV either way.
+	wire              qw_v /*verilator public_flat_rd*/;     // Q word written this cycle
+	wire [ROWW-1:0]   qw_k /*verilator public_flat_rd*/;
+	wire [P*ACCW-1:0] qw_word /*verilator public_flat_rd*/;
+	generate
+		if (NLV == 0) begin : g_nored
+			assign qw_v    = r0_v && is_q_reg;
+			assign qw_k    = r0_k;
+			assign qw_word = acc_word;
+			assign rd_busy = 1'b0;
+			wire unused_grp = ^grp_reg;   // one lane: no row to spread
+		end else begin : g_red
+			wire [NLV*P*ACCW-1:0] rd_word;   // level l at [l*P*ACCW +: P*ACCW]
+			reg  [NLV-1:0]        rd_v;
+			reg  [NLV*ROWW-1:0]   rd_k;
+			integer ri;
+			always @(posedge i_clk) begin
+				rd_v[0]        <= r0_v && is_q_reg;
+				rd_k[0 +: ROWW] <= r0_k;
+				for (ri = 1; ri < NLV; ri = ri + 1) begin
+					rd_v[ri]                 <= rd_v[ri - 1];
+					rd_k[ri * ROWW +: ROWW] <= rd_k[(ri - 1) * ROWW +: ROWW];
+				end
+				if (i_rst)
+					rd_v <= {NLV{1'b0}};
+			end
+			genvar gl, gs;
+			for (gl = 0; gl < NLV; gl = gl + 1) begin : g_lvl
+				wire [P*ACCW-1:0] src;
+				if (gl == 0) begin : g_src0
+					assign src = acc_word;
+				end else begin : g_srcn
+					assign src = rd_word[(gl - 1) * P * ACCW +: P * ACCW];
+				end
+				wire en = grp_reg > gl;
+				for (gs = 0; gs < P; gs = gs + 1) begin : g_slot
+					wire [ACCW-1:0] sa, sb;
+					if (2 * gs < P) begin : g_a
+						assign sa = src[(2 * gs) * ACCW +: ACCW];
+					end else begin : g_a0
+						assign sa = {ACCW{1'b0}};
+					end
+					if (2 * gs + 1 < P) begin : g_b
+						assign sb = src[(2 * gs + 1) * ACCW +: ACCW];
+					end else begin : g_b0
+						assign sb = {ACCW{1'b0}};
+					end
+					reg [ACCW-1:0] sum;
+					always @(posedge i_clk)
+						sum <= en ? sa + sb : src[gs * ACCW +: ACCW];
+					assign rd_word[gl * P * ACCW + gs * ACCW +: ACCW] = sum;
+				end
+			end
+			assign qw_v    = rd_v[NLV - 1];
+			assign qw_k    = rd_k[(NLV - 1) * ROWW +: ROWW];
+			assign qw_word = rd_word[(NLV - 1) * P * ACCW +: P * ACCW];
+			if (NLV > 1) begin : g_busy
+				assign rd_busy = |rd_v[NLV - 2:0];
+			end else begin : g_busy1
+				assign rd_busy = 1'b0;
+			end
+		end
+	endgenerate
+
 	// ---- Q buffer: output-layer rounds, one wide word per round -------------
 	(* no_rw_check *)
 	reg  [P*ACCW-1:0] qb [0:(1<<ROWW)-1];
 	reg  [P*ACCW-1:0] qb_q;
 	reg  [ROWW-1:0]   qb_raddr;
 	always @(posedge i_clk) begin
-		if (r0_v && is_q_reg)
-			qb[r0_k] <= acc_word;
+		if (qw_v)
+			qb[qw_k] <= qw_word;
 		qb_q <= qb[qb_raddr];
 	end
 
@@ -557,6 +630,7 @@ module sq_core #(
 		S_LOAD: begin
 			rounds_left_reg <= lt_n_rounds;
 			is_q_reg        <= lt_is_last;
+			grp_reg         <= lt_sat_bits[2:0];
 			out_dim_reg     <= lt_out_dim;
 			// amax = 2^(sat-1) - 1 as a mask: no carry chain after the table
 			amax_reg        <= ~amax_hi[AW-1:0];

@@ -334,8 +334,9 @@ static int run_one(Sim &s, Ctx &c, uint32_t v, const int32_t *q, bool quiet)
 					report("hidden activation", layer, row, c.trace[layer][row], got);
 			}
 		}
-		if (root->sq_core__DOT__r0_v && root->sq_core__DOT__is_q_reg) {
-			uint32_t k = root->sq_core__DOT__r0_k;
+		// the output layer's Q word as it is written (after the row reduction)
+		if (root->sq_core__DOT__qw_v) {
+			uint32_t k = root->sq_core__DOT__qw_k;
 			uint32_t l = c.L - 1;
 			words_seen[l]++;
 			for (uint32_t sl = 0; sl < P; sl++) {
@@ -343,7 +344,7 @@ static int run_one(Sim &s, Ctx &c, uint32_t v, const int32_t *q, bool quiet)
 				if (j >= out_dim)
 					continue;
 				row_seen[l][j]++;
-				int64_t got = sext(bits(root->sq_core__DOT__acc_word, sl * ACCW, ACCW), ACCW);
+				int64_t got = sext(bits(root->sq_core__DOT__qw_word, sl * ACCW, ACCW), ACCW);
 				if (got != c.trace[l][j])
 					report("output accumulator", l, j, c.trace[l][j], got);
 			}

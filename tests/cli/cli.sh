@@ -101,33 +101,33 @@ check infer_dueling_fixed 0 "fixed payload" "$S" infer "$T/d.sqm" --obs 0.5,-0.5
 check infer_saturate 0 "inputs quantized: (-?127 ){3}" "$S" infer "$M" --obs 1e30,-1e30,1e30,0
 
 # ---- export
-check export_ok 0 "wrote .*: 3 layers, 6 rounds, 22 weight words \(P=8, 16-bit entries\), cycles bound 58, acc_bits 18; 49 constant and 49 dead rows removed" "$S" export "$M" -o "$T/out/"
+check export_ok 0 "wrote .*: 3 layers, 6 rounds, 15 weight words \(P=8, 16-bit entries\), cycles bound 58, acc_bits 18; 49 constant and 49 dead rows removed" "$S" export "$M" -o "$T/out/"
 ok=0
 for f in lt.hex rt.hex wm.hex pm.hex config.vh; do [ -s "$T/out/$f" ] || ok=1; done
 verdict export_files $ok "missing output files"
-# simplified: wm 22 lines of 8 lanes x 16 bits = 32 hex digits; pm 6 lines of 8 x 37 bits = 74 digits
-[ "$(wc -l < "$T/out/wm.hex")" -eq 22 ] && ! grep -qvE '^[0-9a-f]{32}$' "$T/out/wm.hex"
-verdict export_wm_shape $? "wm.hex is not 22 lines of 32 hex digits"
+# simplified (the 2-row output layer spread over 4 lanes per row): wm 15 lines of 8 lanes x 16 bits = 32 hex digits; pm 6 lines of 8 x 37 bits = 74 digits
+[ "$(wc -l < "$T/out/wm.hex")" -eq 15 ] && ! grep -qvE '^[0-9a-f]{32}$' "$T/out/wm.hex"
+verdict export_wm_shape $? "wm.hex is not 15 lines of 32 hex digits"
 [ "$(wc -l < "$T/out/pm.hex")" -eq 6 ] && ! grep -qvE '^[0-9a-f]{74}$' "$T/out/pm.hex"
 verdict export_pm_shape $? "pm.hex is not 6 lines of 74 hex digits"
 [ "$(wc -l < "$T/out/lt.hex")" -eq 3 ] && [ "$(wc -l < "$T/out/rt.hex")" -eq 6 ]
 verdict export_tables $? "lt.hex/rt.hex line counts"
-# every row computed: 17 rounds, 77 words
-check export_all 0 "wrote .*: 3 layers, 17 rounds, 77 weight words \(P=8, 16-bit entries\), cycles bound 58, acc_bits 18; 0 constant and 0 dead rows removed" "$S" export "$M" --no-simplify -o "$T/outall/"
-[ "$(wc -l < "$T/outall/wm.hex")" -eq 77 ] && [ "$(wc -l < "$T/outall/rt.hex")" -eq 17 ]
-verdict export_all_tables $? "--no-simplify: wm.hex/rt.hex are not 77/17 lines"
+# every row computed: 17 rounds, 70 words
+check export_all 0 "wrote .*: 3 layers, 17 rounds, 70 weight words \(P=8, 16-bit entries\), cycles bound 58, acc_bits 18; 0 constant and 0 dead rows removed" "$S" export "$M" --no-simplify -o "$T/outall/"
+[ "$(wc -l < "$T/outall/wm.hex")" -eq 70 ] && [ "$(wc -l < "$T/outall/rt.hex")" -eq 17 ]
+verdict export_all_tables $? "--no-simplify: wm.hex/rt.hex are not 70/17 lines"
 grep -q '^`define SQ_P 8$' "$T/out/config.vh"; verdict export_config $? "config.vh lacks SQ_P"
 check export_lanes3 0 "\(P=3, " "$S" export "$M" --lanes 3 -o "$T/out3"
 check export_nofit 1 "^sparq export: .*wide.sqm: layer 0: width 300 exceeds MAXW 256" "$S" export "$T/wide.sqm" -o "$T/w"
 check export_maxw 0 "wrote" "$S" export "$T/wide.sqm" --maxw 512 -o "$T/w"
-check export_lgwd 1 "weights need [0-9]+ words, LG_WD=4 gives 16" "$S" export "$M" --lg-wd 4 -o "$T/w2"
+check export_lgwd 1 "weights need [0-9]+ words, LG_WD=3 gives 8" "$S" export "$M" --lg-wd 3 -o "$T/w2"
 check export_accw 1 "acc_bits 1[0-9] exceeds ACCW 8" "$S" export "$M" --accw 8 -o "$T/w2"
 check export_ww 1 "wbits 8 exceeds WW 4" "$S" export "$M" --ww 4 -o "$T/w2"
 check export_bad_lanes 2 "sparq export: --lanes '0': expected 1\.\.16" "$S" export "$M" --lanes 0 -o "$T/w2"
 check export_bad_accw 2 "--accw '64': expected 8\.\.48" "$S" export "$M" --accw 64 -o "$T/w2"
 check export_accw_below_aw 1 "ACCW 12 below AW 16" "$S" export "$M" --aw 16 --accw 12 -o "$T/w2"
 check export_no_dir 2 "no output folder" "$S" export "$M"
-check export_json 0 '"words":22,"cycles_bound":58,"cycles_bound_kept":9,"rows_const":49,"rows_dead":49' "$S" export "$M" --json -o "$T/out4"
+check export_json 0 '"words":15,"cycles_bound":58,"cycles_bound_kept":9,"rows_const":49,"rows_dead":49' "$S" export "$M" --json -o "$T/out4"
 # the device options hil and load share (host/cli/cli_device.c), checked before any device is opened
 check hil_bad_timeout 2 "sparq hil: --timeout '0': expected 1\.\.60000 ms" "$S" hil "$M" --timeout 0
 check load_bad_retries 2 "sparq load: --retries '101': expected 0\.\.100" "$S" load "$M" --retries 101

@@ -360,15 +360,16 @@
 	// FP_HID = 9 per hidden layer: the layer-table load, the end-of-layer
 	// cycle and the drain of the 7 stages up to R2 (the next layer's first
 	// activation read may overlap the X write). FP_ARG = 2: the argmax scan
-	// takes an index every other cycle (registered compare). FP_OUT = 12: the
-	// table load, the end cycle, the drain up to the Q capture (5 stages),
-	// the argmax pipeline and the first Q-buffer read. A core with a
+	// takes an index every other cycle (registered compare). FP_OUT = 12 +
+	// NLV: the table load, the end cycle, the drain up to the Q capture (5
+	// stages, then the NLV levels of the output-row reduction), the argmax
+	// pipeline and the first Q-buffer read. A core with a
 	// one-cycle scan (rtl before the registered compare) finishes out_dim
 	// cycles sooner; the cover below shows the bound is reached within
 	// out_dim cycles (exactly, with the two-cycle scan).
 	localparam integer FP_HID = 9;
 	localparam integer FP_ARG = 2;
-	localparam integer FP_OUT = 12;
+	localparam integer FP_OUT = 12 + NLV;
 	reg [15:0] fp_lens;             // sum of len_k over the model's rounds
 	integer fr;
 	always @(*) begin
@@ -426,6 +427,8 @@
 				assert(r3_k < AWD);
 			if (r0_v && is_q_reg)
 				assert(r0_k < AWD);
+			if (qw_v)
+				assert(qw_k < AWD);
 			if (state_reg == S_RES)
 				assert(qb_raddr < AWD);
 		end
@@ -439,7 +442,8 @@
 	always @(*)
 		if (!fp_init) begin
 			assert(run_reg == (state_reg == S_RUN));
-			assert(pipe_drained == !(w_v || a_v || m_v || c_v || r0_v || r1_v || r2_v));
+			assert(pipe_drained == !(w_v || a_v || m_v || c_v || r0_v || r1_v || r2_v ||
+						 rd_busy || qw_v));
 			if (run_reg) begin
 				assert(rem_z_reg == (rem_reg == 0));
 				assert(rl_nz_reg == (rounds_left_reg != 0));

@@ -129,11 +129,20 @@ static long interpret(const sq_image *img, const uint32_t *lt, const uint32_t *r
 					res[p] = t < 0 ? 0 : (t > amax ? amax : t);
 				}
 			}
+			/* an output layer's row j may be spread over the G = 2^sat
+			 * lanes j*G.. (one round): its Q is the sum of their partials */
+			uint32_t G = is_last ? 1u << sat : 1;
+			if (G > 1 && (nr != 1 || sat > 4 || out_dim * G > P))
+				return -1;
 			for (uint32_t p = 0; p < P; p++) {
-				if (is_last)
-					qbuf[k * P + p] = res[p];
-				else
+				if (is_last && p < P / G) {
+					int64_t sum = 0;
+					for (uint32_t i = 0; i < G; i++)
+						sum += res[p * G + i];
+					qbuf[k * P + p] = sum;
+				} else if (!is_last) {
 					am[1 - bank][k][p] = res[p];
+				}
 			}
 			addr += len;
 		}

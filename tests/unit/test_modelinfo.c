@@ -88,11 +88,18 @@ static int t_lane_balance(void)
 			sq_lane_info ln;
 			sq_lane_info_get(m, img, l, &ln);
 			CHECK(ln.rows == L->out_dim);
-			/* recompute: row j of the layer's order goes to lane j % P */
+			/* recompute: row j of the layer's order goes to lane j % P; an
+			 * output layer spread over G lanes per row gives row j's i-th
+			 * weight to lane j*G + i % G */
 			uint32_t lane[16] = { 0 }, total = 0;
+			uint32_t G = l + 1 == m->n_layers ? 1u << img->out_lg_grp : 1;
 			for (uint32_t j = 0; j < L->out_dim; j++) {
 				uint32_t r = img->slot_row[l][j];
-				lane[j % P] += L->row_ptr[r + 1] - L->row_ptr[r];
+				uint32_t n = L->row_ptr[r + 1] - L->row_ptr[r];
+				if (G == 1)
+					lane[j % P] += n;
+				for (uint32_t i = 0; G > 1 && i < G; i++)
+					lane[j * G + i] += (n + G - 1 - i) / G;
 			}
 			uint32_t mn = lane[0], mx = lane[0];
 			for (uint32_t p = 0; p < P; p++) {
