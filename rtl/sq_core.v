@@ -21,7 +21,8 @@
 // Pipeline (one weight entry per cycle per lane, no stalls inside):
 //   I  issue: weight address, round bookkeeping        (wm read, registered)
 //   W  {word, slot, w} -> am[p] read at {bank, word}   (registered)
-//   A  slot select of the activation word              (registered)
+//   A  the activation word, registered (no logic after the memory)
+//   B  slot select of the activation word              (registered)
 //   M  w * a                                            (registered product)
 //   C  acc = (first ? bias : acc) + product (pm read in A, registered in M)
 //   R1 acc + rounding constant (hidden) / Q buffer write (output layer)
@@ -111,6 +112,7 @@ module sq_core #(
 	localparam integer NLV   = f_clog2(P);       // output-row reduction levels
 	localparam integer     PM1       = P - 1;
 	localparam [SLOTW-1:0] SLOT_LAST = PM1[SLOTW-1:0];
+	localparam integer     G1 = 1, G2 = 2, G3 = 3;
 
 	// ---- bad configurations stop elaboration (Verilator and Yosys both) ----
 	generate
@@ -145,7 +147,9 @@ module sq_core #(
 
 	reg  [2:0]        state_reg;
 	reg  [LGL-1:0]    layer_reg;     // layer being issued (lt read address)
-	reg               lt0_ok_reg;    // lt_q holds the current lt[0]
+	reg               lt0_pre;       // layer_reg == 0 and no table write, a cycle ago
+	reg               idle_reg;      // state_reg == S_IDLE (kept beside it, for the link)
+	reg               obs_rdy_reg;   // s_obs_ready, computed a cycle ahead
 
 	// ---- layer table ---------------------------------------------------------
 	(* no_rw_check *)
@@ -198,6 +202,20 @@ module sq_core #(
 	wire [DIMW-1:0]   lt_out_dim  = lt_q[2*RCW+DIMW-1:2*RCW];
 	wire [4:0]        lt_sat_bits = lt_q[2*RCW+DIMW+4:2*RCW+DIMW];
 	wire              lt_is_last  = lt_q[LTW-1];
+	// The entry's fields and what the layer registers take from them,
+	// registered once more (lt_q is a memory output: 5.8 ns clock-to-out on
+	// ECP5). A layer is loaded at least two cycles after layer_reg last
+	// changed (S_DRAIN lasts three cycles or more; in S_IDLE layer_reg is 0
+	// and the table unwritten for a cycle before an observation is taken),
+	// so these hold the entry of layer_reg by then.
+	reg  [RCW-1:0]    ln_n_rounds;
+	reg  [DIMW-1:0]   ln_out_dim;
+	reg               ln_is_last;
+	reg  [2:0]        ln_grp;
+	reg               ln_rl_nz;      // ln_n_rounds != 0
+	reg  [AW-1:0]     ln_amax;       // amax(sat_bits) = 2^(sat-1) - 1, a low mask
+	reg               ln_in1;        // in_words == 1
+	reg  [RCW-1:0]    ln_in_m2;      // in_words - 2
 
 	// ---- round table (len_k) -------------------------------------------------
 	(* no_rw_check *)
@@ -271,9 +289,24 @@ module sq_core #(
 	wire              run_start = run_reg && rem_z_reg && rl_nz_reg;
 	wire              run_end   = run_reg && rem_z_reg && !rl_nz_reg;  // layer issued
 	wire              issue = run_entry || run_start;
-	assign rt_raddr = run_start ? nxt_g1_reg : nxt_g_reg;
+	// The round lengths are read two rounds ahead, so that no logic follows
+	// the table's output (rt_q, 5.8 ns clock-to-out on ECP5): len0 is round
+	// nxt_g's length, len1 round nxt_g + 1's, rt_q round nxt_g + 2's; a round
+	// start shifts them along. After a table write, and at the end of each
+	// inference, the fill (fl = 0, 1, 2) reads rounds 0, 1, 2 into them.
+	reg  [LG_RD-1:0]  nxt_g2_reg;    // nxt_g_reg + 2
+	reg  [LG_RD-1:0]  nxt_g3_reg;    // nxt_g_reg + 3
+	reg  [DIMW-1:0]   len1;
+	reg  [DIMW-1:0]   len0_m1;       // len0 - 1
+	reg               len0_is1, len0_is2;
+	reg  [1:0]        fl;            // fill step; 3 = filled
+	reg               rem1_reg;      // rem_reg == 1
+	wire              fl_done = fl == 2'd3;
+	wire [LG_RD+1:0]  fl_addr = {{LG_RD{1'b0}}, fl};
+	wire              unused_fl = ^fl_addr[LG_RD+1:LG_RD];
+	assign rt_raddr = !fl_done ? fl_addr[LG_RD-1:0] : (run_start ? nxt_g3_reg : nxt_g2_reg);
 	// the issued entry is its round's last: also rem == 0 after the issue
-	wire              issue_last = run_start ? (rt_q == 1) : (rem_reg == 1);
+	wire              issue_last = run_start ? len0_is1 : rem1_reg;
 
 	// pipeline control, stage by stage
 	reg               w_v, w_first, w_last;
@@ -282,7 +315,10 @@ module sq_core #(
 	reg               a_v, a_first, a_last;
 	reg  [LG_RD-1:0]  a_g;
 	reg  [ROWW-1:0]   a_k;
-	assign pm_raddr = a_g;           // pm_q in M, registered again for C
+	reg               b_v, b_first, b_last;
+	reg  [LG_RD-1:0]  b_g;
+	reg  [ROWW-1:0]   b_k;
+	assign pm_raddr = b_g;           // pm_q in M, registered again for C
 	reg               m_v, m_first, m_last;
 	reg  [ROWW-1:0]   m_k;
 	reg               c_v, c_first, c_last;
@@ -305,26 +341,27 @@ module sq_core #(
 			w_k <= k_reg;
 		end
 		a_v <= w_v; a_first <= w_first; a_last <= w_last; a_g <= w_g; a_k <= w_k;
-		m_v <= a_v; m_first <= a_first; m_last <= a_last; m_k <= a_k;
+		b_v <= a_v; b_first <= a_first; b_last <= a_last; b_g <= a_g; b_k <= a_k;
+		m_v <= b_v; m_first <= b_first; m_last <= b_last; m_k <= b_k;
 		c_v <= m_v; c_first <= m_first; c_last <= m_last; c_k <= m_k;
 		r0_v <= c_v && c_last; r0_k <= c_k;
 		r1_v <= r0_v && !is_q_reg; r1_k <= r0_k;
 		r2_v <= r1_v; r2_k <= r1_k;
 		r3_v <= r2_v; r3_k <= r2_k;
 		if (i_rst) begin
-			w_v <= 1'b0; a_v <= 1'b0; m_v <= 1'b0; c_v <= 1'b0;
+			w_v <= 1'b0; a_v <= 1'b0; b_v <= 1'b0; m_v <= 1'b0; c_v <= 1'b0;
 			r0_v <= 1'b0; r1_v <= 1'b0; r2_v <= 1'b0; r3_v <= 1'b0;
 		end
 	end
 
 	// The layer's last activation word is written at the end of the cycle in
 	// which r3_v is high; an entry issued then reads activations a cycle later.
-	// pipe_drained = !(w_v || a_v || m_v || c_v || r0_v || r1_v || r2_v),
+	// pipe_drained = !(w_v || a_v || b_v || m_v || c_v || r0_v || r1_v || r2_v),
 	// computed a cycle ahead from the stages' inputs.
 	reg  pipe_drained;
 	wire rd_busy;   // an output-row reduction level before the last holds a word
 	always @(posedge i_clk) begin
-		pipe_drained <= !(issue || w_v || a_v || m_v || (c_v && c_last) ||
+		pipe_drained <= !(issue || w_v || a_v || b_v || m_v || (c_v && c_last) ||
 				  (r0_v && (!is_q_reg || NLV > 0)) || r1_v || rd_busy);
 		if (i_rst)
 			pipe_drained <= 1'b1;
@@ -373,18 +410,24 @@ module sq_core #(
 				am_q <= am[{bank_reg, e_word}];
 			end
 
-			// A: slot select
-			reg  [SLOTW-1:0] a_slot;
-			reg  [WW-1:0]    a_w;
+			// A: the word registered as it leaves the memory (its
+			// clock-to-out, 5.8 ns on ECP5, stays off the slot select);
+			// B: slot select
+			reg  [SLOTW-1:0] a_slot, b_slot;
+			reg  [WW-1:0]    a_w, b_w;
+			reg  [P*AW-1:0]  b_word;
 			reg  [AW-1:0]    m_a;
 			reg  [WW-1:0]    m_w;
-			wire [P*AW-1:0]  a_shifted = am_q >> ({{(32-SLOTW){1'b0}}, a_slot} * AW);
-			wire unused_a = ^a_shifted;
+			wire [P*AW-1:0]  b_shifted = b_word >> ({{(32-SLOTW){1'b0}}, b_slot} * AW);
+			wire unused_b = ^b_shifted;
 			always @(posedge i_clk) begin
 				a_slot <= e_slot;
 				a_w    <= e_w;
-				m_a    <= a_shifted[AW-1:0];
-				m_w    <= a_w;
+				b_slot <= a_slot;
+				b_w    <= a_w;
+				b_word <= am_q;
+				m_a    <= b_shifted[AW-1:0];
+				m_w    <= b_w;
 			end
 
 			// M: product, sign-extended operands (PRW bits: exact)
@@ -542,45 +585,98 @@ module sq_core #(
 	reg  [P*ACCW-1:0] q2_word;
 	reg  [SLOTW-1:0]  q2_s;
 	reg               q2_first;
-	reg               q3_v;          // q3_*: q3_val against the maximum, in halves
-	reg               q3_first, q3_gt_hi, q3_eq_hi, q3_gt_lo;
+	reg               q3_v;          // q3_val: slot q2_s of q2_word, registered
+	reg               q3_first;      // before the compare (its own stage)
 	reg  [DIMW-1:0]   q3_j;
 	reg  [ACCW-1:0]   q3_val;
+	reg               q4_v;          // q4_*: q4_val against the maximum, in halves
+	reg               q4_first, q4_gt_hi, q4_eq_hi, q4_gt_lo;
+	reg  [DIMW-1:0]   q4_j;
+	reg  [ACCW-1:0]   q4_val;
 	reg               scan_ph;       // ARG issues an index every other cycle
 	reg  [ACCW-1:0]   best_reg;
 	reg  [DIMW-1:0]   best_j;
 	reg               res_wait;      // S_RES: qb_q holds beat j_reg's word
 	wire [P*ACCW-1:0] q2_shifted = q2_word >> ({{(32-SLOTW){1'b0}}, q2_s} * ACCW);
 	wire [ACCW-1:0]   q2_val = q2_shifted[ACCW-1:0];
-	// result beat value: slot js_reg of qb_q
-	wire [P*ACCW-1:0] res_shifted = qb_q >> ({{(32-SLOTW){1'b0}}, js_reg} * ACCW);
+	// result beat value: slot js_reg of the registered word q2_word (the
+	// next beat's word is read as soon as a beat is presented)
+	wire [P*ACCW-1:0] res_shifted = q2_word >> ({{(32-SLOTW){1'b0}}, js_reg} * ACCW);
 	wire [ACCW-1:0]   q1_val_res = res_shifted[ACCW-1:0];
 	wire              unused_q = ^{q2_shifted, res_shifted, amax_hi[AW]};
 	wire [AW:0]       amax_hi = {(AW+1){1'b1}} << lt_sat_bits >> 1;  // ones from sat-1 up
+	always @(posedge i_clk) begin
+		ln_n_rounds <= lt_n_rounds;
+		ln_out_dim  <= lt_out_dim;
+		ln_is_last  <= lt_is_last;
+		ln_grp      <= lt_sat_bits[2:0];  // output layer: log2 lanes per row
+		ln_rl_nz    <= lt_n_rounds != 0;
+		// a mask: no carry chain after the table
+		ln_amax     <= ~amax_hi[AW-1:0];
+		ln_in1      <= lt_in_words == 1;
+		ln_in_m2    <= lt_in_words - 1'b1 - 1'b1;
+	end
 	// j_reg compares, registered: j_reg holds still for a cycle before either
 	// is used (ARG moves it every other cycle, RES once per beat at most every
 	// third; S_LOAD clears it, so the first ARG cycle sees index 0)
 	reg               scan_more;     // j_reg != out_dim_reg, a cycle ago
+	reg  [DIMW-1:0]   od_m1_reg;     // out_dim_reg - 1 (out_dim_reg is set long before S_RES)
 	reg               j_last;        // j_reg + 1 == out_dim_reg, a cycle ago
 	reg               j_zero;        // j_reg == 0, a cycle ago
+	reg               j_adv;         // slot js_reg is its word's last and j_reg + 1 != out_dim_reg, a cycle ago
 	wire              res_fire  = m_res_valid && m_res_ready;
+	wire              layer_go  = (state_reg == S_LOAD) ||
+				      ((state_reg == S_DRAIN) && pipe_drained && !is_q_reg);
 
 	// ---- cycle counter ---------------------------------------------------------
-	reg  [31:0]       cyc_reg;
+	// Cycles since the observation's first beat plus 2 (what o_cycles takes
+	// at the first result beat), in two 16-bit halves: the high half counts
+	// the low half's wraps a cycle late (cyc_wrap), so neither carry chain
+	// is 32 bits long.
+	reg  [15:0]       cyc_lo, cyc_hi;
+	reg               cyc_wrap;      // cyc_lo == 16'hffff
 
 	// ---- controller ------------------------------------------------------------
-	assign s_obs_ready = ((state_reg == S_IDLE) && lt0_ok_reg && !ld_pending) ||
-			     (state_reg == S_OBS);
-	assign s_ld_ready  = (state_reg == S_IDLE) && !s_obs_valid;
+	// both from flip-flops (the link's logic follows them):
+	//   s_obs_ready = (S_IDLE && layer_reg == 0 and no table write for two
+	//                  cycles (the ln_* registers hold lt[0]) && fl_done) || S_OBS
+	assign s_obs_ready = obs_rdy_reg;
+	assign s_ld_ready  = idle_reg && !s_obs_valid;
 
-	wire obs_last = (state_reg == S_IDLE) ? (lt_in_words == 1) : (obs_left_reg == 0);
+	wire obs_last = (state_reg == S_IDLE) ? ln_in1 : (obs_left_reg == 0);
+	// the next cycle's state, as far as s_obs_ready needs it
+	wire idle_nx = ((state_reg == S_IDLE) && !obs_fire) ||
+		       ((state_reg == S_RES) && res_fire && m_res_last);
+	wire obs_nx  = ((state_reg == S_IDLE) && obs_fire && !obs_last) ||
+		       ((state_reg == S_OBS) && !(obs_fire && obs_last));
+	wire lt0_pre_nx = (layer_reg == 0) && !ld_pending;
+	wire lt0_ok_nx  = lt0_pre_nx && lt0_pre;
+	// fill: restarted by a round-table write and when the output layer's
+	// drain ends (the inference needs the table no more)
+	wire fl_restart = rt_we || ((state_reg == S_DRAIN) && pipe_drained && is_q_reg);
+	wire [1:0] fl_nx = fl_restart ? 2'd0 : (fl_done ? 2'd3 : fl + 2'd1);
 
 	always @(posedge i_clk) begin
-		lt0_ok_reg <= (layer_reg == 0) && !ld_pending;
-		cyc_reg <= cyc_reg + 1'b1;
+		lt0_pre    <= lt0_pre_nx;
+		idle_reg   <= idle_nx;
+		obs_rdy_reg <= (idle_nx && lt0_ok_nx && !ld_fire && (fl_nx == 2'd3)) || obs_nx;
+		fl <= fl_nx;
+		// round lengths: shifted at a round start and by the fill
+		if (run_start || fl == 2'd1 || fl == 2'd2)
+			len1 <= rt_q;
+		if (run_start || fl == 2'd2) begin
+			len0_m1  <= len1 - 1'b1;
+			len0_is1 <= len1 == 1;
+			len0_is2 <= len1 == 2;
+		end
+		cyc_lo   <= cyc_lo + 1'b1;
+		cyc_wrap <= cyc_lo == 16'hfffe;
+		cyc_hi   <= cyc_hi + {15'd0, cyc_wrap};
 		scan_more <= j_reg != out_dim_reg;
-		j_last    <= (j_reg + 1'b1) == out_dim_reg;
+		od_m1_reg <= out_dim_reg - 1'b1;
+		j_last    <= j_reg == od_m1_reg;
 		j_zero    <= j_reg == 0;
+		j_adv     <= (js_reg == SLOT_LAST) && (j_reg != od_m1_reg);
 		q1_v <= 1'b0;
 		q2_v <= q1_v;
 		q1_j <= j_reg;
@@ -590,33 +686,41 @@ module sq_core #(
 		q2_s    <= q1_s;
 		q1_first <= (j_reg == 0);
 		q2_first <= q1_first;
-		// the compare is registered (q3) and the running maximum updated a
-		// cycle later: indices come every other cycle, so each compare sees
-		// the maximum of all indices before it
+		// slot select (q3), compare (q4) and the running maximum's update
+		// are a stage each: indices come every other cycle, so each compare
+		// sees the maximum of all indices before it
 		q3_v     <= q2_v;
 		q3_first <= q2_first;
-		q3_gt_hi <= $signed(q2_val[ACCW-1:CMPL]) > $signed(best_reg[ACCW-1:CMPL]);
-		q3_eq_hi <= q2_val[ACCW-1:CMPL] == best_reg[ACCW-1:CMPL];
-		q3_gt_lo <= q2_val[CMPL-1:0] > best_reg[CMPL-1:0];
 		q3_j     <= q2_j;
 		q3_val   <= q2_val;
-		if (q3_v && (q3_first || q3_gt_hi || (q3_eq_hi && q3_gt_lo))) begin
-			best_reg <= q3_val;
-			best_j   <= q3_j;
+		q4_v     <= q3_v;
+		q4_first <= q3_first;
+		q4_gt_hi <= $signed(q3_val[ACCW-1:CMPL]) > $signed(best_reg[ACCW-1:CMPL]);
+		q4_eq_hi <= q3_val[ACCW-1:CMPL] == best_reg[ACCW-1:CMPL];
+		q4_gt_lo <= q3_val[CMPL-1:0] > best_reg[CMPL-1:0];
+		q4_j     <= q3_j;
+		q4_val   <= q3_val;
+		if (q4_v && (q4_first || q4_gt_hi || (q4_eq_hi && q4_gt_lo))) begin
+			best_reg <= q4_val;
+			best_j   <= q4_j;
 		end
 
 		case (state_reg)
 		S_IDLE: begin
 			obs_cnt_reg <= {ROWW{1'b0}};
 			nxt_g_reg   <= {LG_RD{1'b0}};
-			nxt_g1_reg  <= {{(LG_RD-1){1'b0}}, 1'b1};
+			nxt_g1_reg  <= G1[LG_RD-1:0];
+			nxt_g2_reg  <= G2[LG_RD-1:0];
+			nxt_g3_reg  <= G3[LG_RD-1:0];
 			wa_reg      <= {LG_WD{1'b0}};
 			bank_reg    <= 1'b0;
 			if (obs_fire) begin
-				cyc_reg     <= 32'd1;
+				cyc_lo      <= 16'd3;
+				cyc_wrap    <= 1'b0;
+				cyc_hi      <= 16'd0;
 				o_busy      <= 1'b1;
 				obs_cnt_reg <= obs_cnt_reg + 1'b1;
-				obs_left_reg <= lt_in_words - 1'b1 - 1'b1;
+				obs_left_reg <= ln_in_m2;
 				state_reg   <= obs_last ? S_LOAD : S_OBS;
 			end
 		end
@@ -627,37 +731,24 @@ module sq_core #(
 				if (obs_last)
 					state_reg <= S_LOAD;
 			end
-		S_LOAD: begin
-			rounds_left_reg <= lt_n_rounds;
-			is_q_reg        <= lt_is_last;
-			grp_reg         <= lt_sat_bits[2:0];
-			out_dim_reg     <= lt_out_dim;
-			// amax = 2^(sat-1) - 1 as a mask: no carry chain after the table
-			amax_reg        <= ~amax_hi[AW-1:0];
-			rem_reg         <= {DIMW{1'b0}};
-			// the argmax scan's start, set here, well before S_ARG
-			scan_ph         <= 1'b0;
-			j_reg           <= {DIMW{1'b0}};
-			js_reg          <= {SLOTW{1'b0}};
-			qb_raddr        <= {ROWW{1'b0}};
-			rem_z_reg       <= 1'b1;
-			rl_nz_reg       <= lt_n_rounds != 0;
-			run_reg         <= 1'b1;
-			k_reg           <= {ROWW{1'b0}};
-			state_reg       <= S_RUN;
-		end
+		S_LOAD: ;  // layer_go below
 		S_RUN: begin
 			// exactly one of run_entry, run_start, run_end holds here
 			if (issue) begin
 				rem_z_reg <= issue_last;
 				wa_reg    <= wa_reg + 1'b1;
 			end
-			if (run_entry)
-				rem_reg <= rem_reg - 1'b1;
+			if (run_entry) begin
+				rem_reg  <= rem_reg - 1'b1;
+				rem1_reg <= rem_reg == 2;
+			end
 			if (run_start) begin
-				rem_reg         <= rt_q - 1'b1;
+				rem_reg         <= len0_m1;
+				rem1_reg        <= len0_is2;
 				nxt_g_reg       <= nxt_g1_reg;
 				nxt_g1_reg      <= nxt_g1_reg + 1'b1;
+				nxt_g2_reg      <= nxt_g3_reg;
+				nxt_g3_reg      <= nxt_g3_reg + 1'b1;
 				k_reg           <= k_reg + 1'b1;
 				rounds_left_reg <= rounds_left_reg - 1'b1;
 				rl_nz_reg       <= rounds_left_reg != 1;
@@ -669,12 +760,21 @@ module sq_core #(
 			end
 		end
 		S_DRAIN:
+			// the next layer is loaded in this cycle (layer_go below)
 			if (pipe_drained) begin
 				if (is_q_reg) begin
-					state_reg <= S_ARG;
+					state_reg   <= S_ARG;
+					// the next inference's start, set now: the fill reads
+					// rounds 0..2, lt_q becomes entry 0, and an observation
+					// may come in the first S_IDLE cycle
+					layer_reg   <= {LGL{1'b0}};
+					obs_cnt_reg <= {ROWW{1'b0}};
+					nxt_g_reg   <= {LG_RD{1'b0}};
+					nxt_g1_reg  <= G1[LG_RD-1:0];
+					nxt_g2_reg  <= G2[LG_RD-1:0];
+					nxt_g3_reg  <= G3[LG_RD-1:0];
 				end else begin
 					bank_reg  <= ~bank_reg;
-					state_reg <= S_LOAD;
 				end
 			end
 		S_ARG: begin
@@ -692,17 +792,24 @@ module sq_core #(
 						js_reg <= js_reg + 1'b1;
 					end
 				end
-			end else if (!q1_v && !q2_v && !q3_v) begin
-				state_reg <= S_RES;
-				j_reg     <= {DIMW{1'b0}};
-				js_reg    <= {SLOTW{1'b0}};
-				qb_raddr  <= {ROWW{1'b0}};
-				res_wait  <= 1'b0;
+			end else begin
+				// the scan's last read is out: word 0 for the first
+				// result beat (qb_q, then q2_word, before S_RES needs it)
+				qb_raddr <= {ROWW{1'b0}};
+				// q3 and q4 may still be busy: the maximum's last update
+				// is at the end of the next cycle, and the first beat
+				// takes best_j a cycle after that
+				if (!q1_v && !q2_v) begin
+					state_reg <= S_RES;
+					j_reg     <= {DIMW{1'b0}};
+					js_reg    <= {SLOTW{1'b0}};
+					res_wait  <= 1'b0;
+				end
 			end
 		end
 		S_RES: begin
 			if (!m_res_valid) begin
-				// qb_raddr was presented last cycle: qb_q is beat j_reg's word
+				// q2_word is beat j_reg's word (read two cycles ago)
 				res_wait <= 1'b1;
 				if (res_wait) begin
 					m_res_valid  <= 1'b1;
@@ -711,7 +818,12 @@ module sq_core #(
 					m_res_action <= best_j;
 					m_res_last   <= j_last;
 					if (j_zero)
-						o_cycles <= cyc_reg + 32'd2;
+						o_cycles <= {cyc_hi, cyc_lo};
+					// read the next beat's word now: it is in q2_word
+					// three cycles on, when that beat is presented at
+					// the earliest
+					if (j_adv)
+						qb_raddr <= qb_raddr + 1'b1;
 				end
 			end else if (res_fire) begin
 				m_res_valid <= 1'b0;
@@ -722,28 +834,52 @@ module sq_core #(
 					layer_reg <= {LGL{1'b0}};
 				end else begin
 					j_reg <= j_reg + 1'b1;
-					if (js_reg == SLOT_LAST) begin
-						js_reg   <= {SLOTW{1'b0}};
-						qb_raddr <= qb_raddr + 1'b1;
-					end else begin
+					if (js_reg == SLOT_LAST)
+						js_reg <= {SLOTW{1'b0}};
+					else
 						js_reg <= js_reg + 1'b1;
-					end
 				end
 			end
 		end
 		default: state_reg <= S_IDLE;
 		endcase
 
+		// layer registers: from S_LOAD (the first layer), or in the last
+		// cycle of a drain (the pipeline holds nothing that reads them)
+		if (layer_go) begin
+			rounds_left_reg <= ln_n_rounds;
+			is_q_reg        <= ln_is_last;
+			grp_reg         <= ln_grp;
+			out_dim_reg     <= ln_out_dim;
+			amax_reg        <= ln_amax;
+			rem_reg         <= {DIMW{1'b0}};
+			rem1_reg        <= 1'b0;
+			// the argmax scan's start, set here, well before S_ARG
+			scan_ph         <= 1'b0;
+			j_reg           <= {DIMW{1'b0}};
+			js_reg          <= {SLOTW{1'b0}};
+			qb_raddr        <= {ROWW{1'b0}};
+			rem_z_reg       <= 1'b1;
+			rl_nz_reg       <= ln_rl_nz;
+			run_reg         <= 1'b1;
+			k_reg           <= {ROWW{1'b0}};
+			state_reg       <= S_RUN;
+		end
+
 		if (i_rst) begin
 			state_reg   <= S_IDLE;
 			run_reg     <= 1'b0;
 			layer_reg   <= {LGL{1'b0}};
-			lt0_ok_reg  <= 1'b0;
+			lt0_pre     <= 1'b0;
+			idle_reg    <= 1'b1;
+			obs_rdy_reg <= 1'b0;
+			fl          <= 2'd0;
 			m_res_valid <= 1'b0;
 			o_busy      <= 1'b0;
 			q1_v        <= 1'b0;
 			q2_v        <= 1'b0;
 			q3_v        <= 1'b0;
+			q4_v        <= 1'b0;
 		end
 	end
 

@@ -100,8 +100,9 @@
 	// cycle R3 computes.
 	// amax is amax(A) = 2^(A-1) - 1 for an activation width A in 2..AW, as
 	// the layer table's sat_bits give it (the clamp may rely on amax being
-	// such a mask): assumed for the datapath, and the S_LOAD step that
-	// computes it from sat_bits is asserted below.
+	// such a mask): assumed for the datapath, and the layer load that
+	// computes it from sat_bits (ln_amax, a cycle ahead of the load from the
+	// entry lt_q held then) is asserted below.
 	integer fk;
 	reg fp_amax_ok;
 	always @(*) begin
@@ -111,11 +112,14 @@
 				fp_amax_ok = 1'b1;
 		assume(fp_amax_ok);
 	end
-	reg       fp_ld = 1'b0;        // last cycle was S_LOAD of a hidden layer
+	reg       fp_ld = 1'b0;        // last cycle loaded a hidden layer
+	reg [4:0] fp_sat_src;          // lt_sat_bits a cycle ago: ln_amax's source
 	reg [4:0] fp_sat;
 	always @(posedge i_clk) begin
-		fp_ld  <= state_reg == S_LOAD && !lt_is_last && !i_rst;
-		fp_sat <= lt_sat_bits;
+		// (from the second cycle: ln_amax then comes from a real cycle's lt_q)
+		fp_ld      <= layer_go && !ln_is_last && !i_rst && !fp_init;
+		fp_sat_src <= lt_sat_bits;
+		fp_sat     <= fp_sat_src;
 	end
 	always @(*)
 		if (fp_ld && fp_sat >= 2 && fp_sat <= AW)
@@ -357,13 +361,15 @@
 	// is accepted to the cycle before the first result beat is presented,
 	//   B = sum over the model's rounds of len_k + FP_HID * (layers - 1)
 	//       + FP_ARG * out_dim + FP_OUT
-	// FP_HID = 9 per hidden layer: the layer-table load, the end-of-layer
-	// cycle and the drain of the 7 stages up to R2 (the next layer's first
-	// activation read may overlap the X write). FP_ARG = 2: the argmax scan
-	// takes an index every other cycle (registered compare). FP_OUT = 12 +
-	// NLV: the table load, the end cycle, the drain up to the Q capture (5
-	// stages, then the NLV levels of the output-row reduction), the argmax
-	// pipeline and the first Q-buffer read. A core with a
+	// FP_HID = 9 per hidden layer: the end-of-layer cycle and the drain of
+	// the 8 stages up to R2, whose last cycle loads the next layer's table
+	// entry (the next layer's first activation read may overlap the X
+	// write). FP_ARG = 2: the argmax scan takes an index every other cycle
+	// (registered compare). FP_OUT = 12 + NLV: the first layer's table load,
+	// the end cycle, the drain up to the Q capture (6 stages, then the NLV
+	// levels of the output-row reduction), the argmax pipeline (whose last
+	// compare and update overlap RES's first cycles) and the first Q-buffer
+	// read. A core with a
 	// one-cycle scan (rtl before the registered compare) finishes out_dim
 	// cycles sooner; the cover below shows the bound is reached within
 	// out_dim cycles (exactly, with the two-cycle scan).
@@ -442,10 +448,12 @@
 	always @(*)
 		if (!fp_init) begin
 			assert(run_reg == (state_reg == S_RUN));
-			assert(pipe_drained == !(w_v || a_v || m_v || c_v || r0_v || r1_v || r2_v ||
+			assert(pipe_drained == !(w_v || a_v || b_v || m_v || c_v || r0_v || r1_v || r2_v ||
 						 rd_busy || qw_v));
+			assert(idle_reg == (state_reg == S_IDLE));
 			if (run_reg) begin
 				assert(rem_z_reg == (rem_reg == 0));
+				assert(rem1_reg == (rem_reg == 1));
 				assert(rl_nz_reg == (rounds_left_reg != 0));
 				assert(nxt_g1_reg == nxt_g_reg + 1'b1);
 			end
@@ -454,6 +462,62 @@
 			if (state_reg == S_RES && res_wait && !m_res_valid) begin
 				assert(j_last == ((j_reg + 1'b1) == out_dim_reg));
 				assert(j_zero == (j_reg == 0));
+				assert(j_adv == ((js_reg == SLOT_LAST) && ((j_reg + 1'b1) != out_dim_reg)));
 			end
+		end
+
+	// The round lengths read ahead: the fill is over before any round
+	// starts, and from then on len0/len1/rt_q are rounds nxt_g, nxt_g + 1
+	// and nxt_g + 2 of the table (indices wrap as the counters do).
+	wire [DIMW-1:0]  fp_rt0 = rt[nxt_g_reg];
+	always @(*)
+		if (!fp_init) begin
+			if (state_reg == S_OBS || state_reg == S_LOAD || state_reg == S_RUN ||
+			    state_reg == S_DRAIN || s_obs_ready)
+				assert(fl_done);
+			if (fl_done && (state_reg != S_IDLE || !fp_idle1)) begin
+				assert(nxt_g1_reg == nxt_g_reg + 1'b1);
+				assert(nxt_g2_reg == nxt_g_reg + 2'd2);
+				assert(nxt_g3_reg == nxt_g_reg + 2'd3);
+				assert(len0_m1 == fp_rt0 - 1'b1);
+				assert(len0_is1 == (fp_rt0 == 1) && len0_is2 == (fp_rt0 == 2));
+				assert(len1 == rt[nxt_g1_reg]);
+				assert(rt_q == rt[nxt_g2_reg]);
+			end
+		end
+	reg fp_idle1 = 1'b1;   // the first S_IDLE cycle after reset (counters not yet set)
+	always @(posedge i_clk)
+		fp_idle1 <= fp_init;
+
+	// The layer registers' sources, registered a cycle ahead of a load, are
+	// the entry of layer_reg when the load takes them; likewise the
+	// observation's length when its first beat is taken. s_obs_ready is the
+	// handshake it replaces: S_IDLE, the table untouched for two cycles,
+	// the fill done; or S_OBS.
+	wire [LTW-1:0]  fp_lc = lt[layer_reg];
+	wire [RCW-1:0]  fp_lc_nr = fp_lc[2*RCW-1:RCW];
+	wire [4:0]      fp_lc_sb = fp_lc[2*RCW+DIMW+4:2*RCW+DIMW];
+	wire [AW:0]     fp_lc_hi = {(AW+1){1'b1}} << fp_lc_sb >> 1;
+	wire [RCW-1:0]  fp_lc_iw = fp_lc[RCW-1:0];
+	reg             fp_lt0a = 1'b0, fp_lt0b = 1'b0;
+	always @(posedge i_clk) begin
+		fp_lt0a <= layer_reg == 0 && !ld_pending && !i_rst;
+		fp_lt0b <= fp_lt0a;
+	end
+	always @(*)
+		if (!fp_init) begin
+			if (layer_go) begin
+				assert(ln_n_rounds == fp_lc_nr && ln_rl_nz == (fp_lc_nr != 0));
+				assert(ln_out_dim == fp_lc[2*RCW+DIMW-1:2*RCW]);
+				assert(ln_is_last == fp_lc[LTW-1]);
+				assert(ln_amax == ~fp_lc_hi[AW-1:0]);
+			end
+			if (obs_fire && state_reg == S_IDLE) begin
+				assert(layer_reg == 0);
+				assert(ln_in1 == (fp_lc_iw == 1));
+				assert(ln_in_m2 == fp_lc_iw - 2'd2);
+			end
+			assert(s_obs_ready == ((state_reg == S_IDLE && fp_lt0a && fp_lt0b &&
+						!ld_pending && fl_done) || state_reg == S_OBS));
 		end
 `endif
