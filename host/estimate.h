@@ -112,9 +112,8 @@ uint32_t sq_est_blocks(const char *family, uint32_t width, uint32_t depth, uint3
 
 /* Cycles per inference of an image (docs/architecture.md, calibrated against
  * `sparq cosim --no-stress`): in_words + sum of round lengths + 9 per layer
- * + out_dim + 4, + 2 per layer of two or more rounds whose first round
- * lasts one cycle (short_starts). */
+ * + 2 per output (the argmax scan takes an index every other cycle) + 4. */
 uint64_t sq_est_cycles(uint32_t in_words, uint32_t n_words, uint32_t n_layers,
-		       uint32_t out_dim, uint32_t short_starts);
+		       uint32_t out_dim);
 
 #endif
