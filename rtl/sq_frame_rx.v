@@ -52,13 +52,27 @@ module sq_frame_rx (
 	reg        esc_reg;       // the previous byte was ESC
 	reg        bad_reg;       // this body is malformed
 	reg        ovr_reg;       // this body began while a frame was held
+	reg        body_reg;      // anything since the last END: cnt_reg != 0 || bad_reg || esc_reg
 	reg [9:0]  cnt_reg;       // body bytes so far, saturates at 1023
 	reg [15:0] crc_reg;       // CRC of bytes 0 .. 3+len so far
-	reg [15:0] crc_rx_reg;    // the CRC field
 	reg [7:0]  type_reg, seq_reg, len_lo_reg;
 	reg [9:0]  len_reg;       // valid from body byte 4 on
-	reg [10:0] crc_pos_reg;   // 4 + len: index of the first CRC byte (from byte 4 on)
-	reg [10:0] end_pos_reg;   // 6 + len: the body's length (from byte 4 on)
+
+	// Where the body is, as one-hot flags updated with the byte count, so
+	// that no compare of the count (and no adder) sits in front of the
+	// payload write, the CRC update or the END verdict (timing: those were
+	// the link's longest paths on the UP5K). With L = len (its low 10 bits):
+	//   hdr_reg  cnt < 4                    (type, seq, len)
+	//   pay_reg  4 <= cnt < 4 + L           (payload)
+	//   c0_reg   cnt == 4 + L, c1_reg  cnt == 5 + L   (the CRC field)
+	//   full_reg cnt == 6 + L               (a body of the right length)
+	// and none of them once the body is longer than that.
+	reg        hdr_reg, pay_reg, c0_reg, c1_reg, full_reg;
+	reg [9:0]  pay_left_reg;  // payload bytes still to come (in pay_reg)
+	reg        pay_last_reg;  // pay_left_reg == 1
+	reg [8:0]  widx_reg;      // payload index of the next byte: cnt - 4 (in pay_reg)
+	// the CRC field, judged byte by byte against crc_reg as it arrives
+	reg        crc_lo_ok_reg, crc_hi_ok_reg;
 
 	// The UART's byte (or line error) is registered here with its class, and
 	// the receiver works on that register one cycle later (timing: the byte
@@ -85,28 +99,28 @@ module sq_frame_rx (
 			      (rx_escend_reg ? END : ESC);
 	// a data byte of the body (after unescaping)
 	wire        is_data = rx_v_reg && !is_end && !is_esc && !(esc_reg && esc_bad);
-	// the body's length once len is known (bytes 4.. on), kept in registers so
-	// that no adder sits between the byte counter and the verdict
-	wire [10:0] body_len = end_pos_reg;
-	wire        in_crc   = cnt_reg < 10'd4 || {1'b0, cnt_reg} < crc_pos_reg;
+	wire        in_crc  = hdr_reg || pay_reg;
 
 	sq_crc16 u_crc (.i_crc(crc_reg), .i_data(byte_v), .o_crc(crc_next));
 
 	// payload writes: only into a free buffer, only payload bytes
-	wire        wr_en   = is_data && !ovr_reg && !m_frm_valid && cnt_reg >= 10'd4 &&
-			      {1'b0, cnt_reg} < crc_pos_reg;
-	wire [8:0]  wr_idx  = cnt_reg[8:0] - 9'd4;
+	wire        wr_en   = is_data && pay_reg && !ovr_reg && !m_frm_valid;
 
 	always @(posedge i_clk) begin
 		if (wr_en)
-			buf_mem[wr_idx] <= byte_v;
+			buf_mem[widx_reg] <= byte_v;
 		o_buf_rdata <= buf_mem[i_buf_raddr];
 	end
 
-	wire first_byte = cnt_reg == 10'd0;
+	// header byte k (0..3) is next: hdr_reg and the count's low bits
+	wire first_byte = hdr_reg && cnt_reg[1:0] == 2'd0;
 	// len > 512 from its high byte (byte_v, now) and low byte: no carry chain
 	// behind the unescaping (512 = 0x0200)
 	wire len_big = |byte_v[7:2] || (byte_v[1] && (byte_v[0] || |len_lo_reg));
+	wire [9:0] len_v  = {byte_v[1:0], len_lo_reg};   // at header byte 3
+	// the END verdict, from flags only
+	wire v_framing = bad_reg || esc_reg || !full_reg;
+	wire v_crc_ok  = crc_lo_ok_reg && crc_hi_ok_reg;
 
 	always @(posedge i_clk) begin
 		o_ev_ok      <= 1'b0;
@@ -119,10 +133,10 @@ module sq_frame_rx (
 
 		if (is_end) begin
 			// the body ends: judge it, then start afresh
-			if (cnt_reg != 0 || bad_reg || esc_reg) begin
-				if (bad_reg || esc_reg || cnt_reg < 10'd6 || {1'b0, cnt_reg} != body_len)
+			if (body_reg) begin
+				if (v_framing)
 					o_ev_framing <= 1'b1;
-				else if (crc_reg != crc_rx_reg)
+				else if (!v_crc_ok)
 					o_ev_crc <= 1'b1;
 				else if (ovr_reg) begin
 					m_busy_valid <= 1'b1;
@@ -136,17 +150,25 @@ module sq_frame_rx (
 					m_frm_len   <= len_reg;
 				end
 			end
-			esc_reg <= 1'b0;
-			bad_reg <= 1'b0;
-			ovr_reg <= 1'b0;
-			cnt_reg <= 10'd0;
-			crc_reg <= 16'hFFFF;
+			esc_reg  <= 1'b0;
+			bad_reg  <= 1'b0;
+			ovr_reg  <= 1'b0;
+			body_reg <= 1'b0;
+			cnt_reg  <= 10'd0;
+			hdr_reg  <= 1'b1;
+			pay_reg  <= 1'b0;
+			c0_reg   <= 1'b0;
+			c1_reg   <= 1'b0;
+			full_reg <= 1'b0;
+			crc_reg  <= 16'hFFFF;
 		end else if (is_esc) begin
-			esc_reg <= 1'b1;
+			esc_reg  <= 1'b1;
+			body_reg <= 1'b1;
 			if (first_byte)
 				ovr_reg <= m_frm_valid && !i_frm_release;
 		end else if (rx_v_reg) begin
-			esc_reg <= 1'b0;
+			esc_reg  <= 1'b0;
+			body_reg <= 1'b1;
 			if (esc_bad)
 				bad_reg <= 1'b1;
 			else begin
@@ -156,37 +178,64 @@ module sq_frame_rx (
 					cnt_reg <= cnt_reg + 1'b1;
 				if (in_crc)
 					crc_reg <= crc_next;
-				case (cnt_reg)
-				10'd0: type_reg   <= byte_v;
-				10'd1: seq_reg    <= byte_v;
-				10'd2: len_lo_reg <= byte_v;
-				10'd3: begin
-					len_reg     <= {byte_v[1:0], len_lo_reg};
-					crc_pos_reg <= {byte_v[2:0], len_lo_reg} + 11'd4;
-					end_pos_reg <= {byte_v[2:0], len_lo_reg} + 11'd6;
-					if (len_big)
-						bad_reg <= 1'b1;
+				if (hdr_reg)
+					case (cnt_reg[1:0])
+					2'd0: type_reg   <= byte_v;
+					2'd1: seq_reg    <= byte_v;
+					2'd2: len_lo_reg <= byte_v;
+					default: begin
+						len_reg      <= len_v;
+						hdr_reg      <= 1'b0;
+						pay_reg      <= len_v != 10'd0;
+						c0_reg       <= len_v == 10'd0;
+						pay_left_reg <= len_v;
+						pay_last_reg <= len_v == 10'd1;
+						widx_reg     <= 9'd0;
+						if (len_big)
+							bad_reg <= 1'b1;
+					end
+					endcase
+				if (pay_reg) begin
+					widx_reg     <= widx_reg + 1'b1;
+					pay_left_reg <= pay_left_reg - 1'b1;
+					pay_last_reg <= pay_left_reg == 10'd2;
+					if (pay_last_reg) begin
+						pay_reg <= 1'b0;
+						c0_reg  <= 1'b1;
+					end
 				end
-				default: ;
-				endcase
-				if (cnt_reg >= 10'd4 && !in_crc) begin
-					if ({1'b0, cnt_reg} == crc_pos_reg)
-						crc_rx_reg[7:0] <= byte_v;
-					else
-						crc_rx_reg[15:8] <= byte_v;
+				if (c0_reg) begin
+					crc_lo_ok_reg <= byte_v == crc_reg[7:0];
+					c0_reg <= 1'b0;
+					c1_reg <= 1'b1;
 				end
+				if (c1_reg) begin
+					crc_hi_ok_reg <= byte_v == crc_reg[15:8];
+					c1_reg   <= 1'b0;
+					full_reg <= 1'b1;
+				end
+				if (full_reg)
+					full_reg <= 1'b0;   // longer than 6 + len
 			end
 		end
 		// a lost byte spoils the body it belongs to
-		if (rx_err_reg)
-			bad_reg <= 1'b1;
+		if (rx_err_reg) begin
+			bad_reg  <= 1'b1;
+			body_reg <= 1'b1;
+		end
 
 		if (i_rst) begin
 			m_frm_valid  <= 1'b0;
 			esc_reg      <= 1'b0;
 			bad_reg      <= 1'b0;
 			ovr_reg      <= 1'b0;
+			body_reg     <= 1'b0;
 			cnt_reg      <= 10'd0;
+			hdr_reg      <= 1'b1;
+			pay_reg      <= 1'b0;
+			c0_reg       <= 1'b0;
+			c1_reg       <= 1'b0;
+			full_reg     <= 1'b0;
 			crc_reg      <= 16'hFFFF;
 			o_ev_ok      <= 1'b0;
 			o_ev_crc     <= 1'b0;
