@@ -113,7 +113,8 @@ module sq_dispatch #(
 			 S_LD_HDR = 4'd3, S_LD_WR = 4'd4, S_LD_WAIT = 4'd5,
 			 S_COMMIT = 4'd6, S_OBS_FEAT = 4'd7, S_OBS_BEAT = 4'd8,
 			 S_RES_WAIT = 4'd9, S_TX = 4'd10, S_DRAIN = 4'd11,
-			 S_OBS_PAD = 4'd12, S_LD_CHK = 4'd13, S_LD_DEC = 4'd14;
+			 S_OBS_PAD = 4'd12, S_LD_CHK = 4'd13, S_LD_DEC = 4'd14,
+			 S_GO = 4'd15;
 
 	generate
 		if (P < 1 || P > 16 || AW < 2 || AW > 16 || ACCW < 8 || ACCW > 48 ||
@@ -220,6 +221,7 @@ module sq_dispatch #(
 	reg        tx_final_reg;    // the next byte is the last (tx_left_reg == 0)
 	reg  [1:0] tx_settle_reg;   // cycles the pipeline's inputs have been still, up to 2
 	reg  [9:0] infer_plen_reg;  // INFER payload length for out_dim_reg: 6 + 4 * out_dim
+	reg  [9:0] infer_tleft_reg; // and its body bytes after the first: infer_plen_reg + 3
 	// every byte of INFO and STATS, padded to a power of two (never sent)
 	wire [64*8-1:0] info_pad  = {{(30*8){1'b0}}, info_vec};
 	wire [32*8-1:0] stats_pad = {{(8*8){1'b0}}, stats_vec};
@@ -228,6 +230,7 @@ module sq_dispatch #(
 	reg  [7:0] nb_reg;          // the next body byte (stage 2)
 	always @(posedge i_clk) begin
 		infer_plen_reg <= {out_dim_reg[7:0], 2'b00} + 10'd6;
+		infer_tleft_reg <= {out_dim_reg[7:0], 2'b00} + 10'd9;
 		in_dim_one_reg <= in_dim_reg == 16'd1;
 		// stage 1
 		case (pidx_reg[1:0])
@@ -320,6 +323,47 @@ module sq_dispatch #(
 		end
 	end
 
+	// ---- the next request, decided a cycle before S_GO applies it -------------
+	// Computed every cycle from registers; S_IDLE moves to S_GO when a busy
+	// notice or a decoded frame is there, and S_GO applies the decision made
+	// in that S_IDLE cycle (timing: the priority decode and the response
+	// fields then sit in front of these registers only, not in front of every
+	// request register; one cycle more per request). The notice is
+	// acknowledged, and its type and seq taken, in that same S_IDLE cycle.
+	wire       busy_go = i_busy_valid && !o_busy_ack;
+	wire       frm_go  = i_frm_valid && frm_v2_reg && !o_frm_release;
+	reg        d_busy_reg;      // answer the busy notice
+	reg        d_rsp_reg;       // respond at once (busy, bad frame, INFO, STATS, RESET)
+	reg        d_rel_reg;       // release the frame at once
+	reg        d_reset_reg;     // RESET: reset the core, clear the counters
+	reg        d_infer_reg;     // INFER: start the observation
+	reg  [2:0] d_kind_reg;
+	reg  [9:0] d_plen_reg, d_tleft_reg;
+	reg  [7:0] d_code_reg, d_type_reg, d_seq_reg;
+	reg  [3:0] d_rd_n_reg, d_ret_reg;   // otherwise: read d_rd_n_reg bytes, go to d_ret_reg
+	always @(posedge i_clk) begin
+		d_busy_reg  <= busy_go;
+		d_rsp_reg   <= busy_go || frm_bad_reg || ft_info || ft_stats || ft_reset;
+		d_rel_reg   <= !busy_go && (frm_bad_reg || ft_info || ft_stats || ft_reset);
+		d_reset_reg <= !busy_go && !frm_bad_reg && !ft_info && !ft_stats && ft_reset;
+		d_infer_reg <= ft_infer;
+		d_type_reg  <= busy_go ? i_busy_type : ft_type;
+		d_seq_reg   <= busy_go ? i_busy_seq : i_frm_seq;
+		if (busy_go) begin
+			d_kind_reg <= K_ERROR; d_plen_reg <= 10'd2; d_tleft_reg <= 10'd5; d_code_reg <= E_BUSY;
+		end else if (frm_bad_reg) begin
+			d_kind_reg <= K_ERROR; d_plen_reg <= 10'd2; d_tleft_reg <= 10'd5; d_code_reg <= frm_code_reg;
+		end else if (ft_info) begin
+			d_kind_reg <= K_INFO; d_plen_reg <= 10'd34; d_tleft_reg <= 10'd37; d_code_reg <= 8'd0;
+		end else if (ft_stats) begin
+			d_kind_reg <= K_STATS; d_plen_reg <= 10'd24; d_tleft_reg <= 10'd27; d_code_reg <= 8'd0;
+		end else begin
+			d_kind_reg <= K_STATUS; d_plen_reg <= 10'd1; d_tleft_reg <= 10'd4; d_code_reg <= 8'd0;
+		end
+		d_rd_n_reg <= ft_infer ? feat_bytes : 4'd8;
+		d_ret_reg  <= ft_infer ? S_OBS_FEAT : (ft_load ? S_LD_HDR : S_COMMIT);
+	end
+
 	// ---- LOAD header checks ---------------------------------------------------
 	wire [7:0]  h_mem   = sh_reg[7:0];
 	wire [7:0]  h_lane  = sh_reg[15:8];
@@ -355,16 +399,19 @@ module sq_dispatch #(
 		c_ok_dims_reg <= c_in_next != 16'd0 && c_in_next <= MAXIN32[15:0] &&
 				 c_out_next != 16'd0 && c_out_next <= MAXOUT32[15:0];
 
+	// tleft: plen + 3, the body bytes after the first (from a constant or a
+	// register, so that no adder sits behind the state decode)
 	task respond;
 		input [2:0] kind;
 		input [9:0] plen;
+		input [9:0] tleft;
 		input [7:0] code;
 		begin
 			rsp_kind_reg <= kind;
 			rsp_len_reg  <= plen;
 			rsp_code_reg <= code;
 			pidx_reg     <= 10'h3FC;  // -4: the header's first byte
-			tx_left_reg  <= plen + 10'd3;
+			tx_left_reg  <= tleft;
 			tx_hdr_reg   <= 1'b1;
 			q_phase_reg  <= 1'b0;
 			tx_final_reg <= 1'b0;     // a body has 5 bytes or more
@@ -398,41 +445,32 @@ module sq_dispatch #(
 
 		case (state_reg)
 		S_IDLE:
-			if (i_busy_valid && !o_busy_ack) begin
-				o_busy_ack <= 1'b1;
-				type_reg   <= i_busy_type;
-				seq_reg    <= i_busy_seq;
-				respond(K_ERROR, 10'd2, E_BUSY);
-			end else if (i_frm_valid && frm_v2_reg && !o_frm_release) begin
-				type_reg   <= ft_type;
-				seq_reg    <= i_frm_seq;
+			if (busy_go || frm_go) begin
+				o_busy_ack <= busy_go;
+				state_reg  <= S_GO;
+			end
+		S_GO: begin
+			type_reg <= d_type_reg;
+			seq_reg  <= d_seq_reg;
+			if (!d_busy_reg) begin
 				len_reg    <= i_frm_len;
 				rd_idx_reg <= 9'd0;
-				if (frm_bad_reg) begin
-					o_frm_release <= 1'b1;
-					respond(K_ERROR, 10'd2, frm_code_reg);
-				end else if (ft_info) begin
-					o_frm_release <= 1'b1;
-					respond(K_INFO, 10'd34, 8'd0);
-				end else if (ft_stats) begin
-					o_frm_release <= 1'b1;
-					respond(K_STATS, 10'd24, 8'd0);
-				end else if (ft_reset) begin
-					o_frm_release <= 1'b1;
-					o_core_rst    <= 1'b1;
-					clr_stats     <= 1'b1;
-					respond(K_STATUS, 10'd1, 8'd0);
-				end else if (ft_infer) begin
+			end
+			o_frm_release <= d_rel_reg;
+			o_core_rst    <= d_reset_reg;
+			clr_stats     <= d_reset_reg;
+			if (d_rsp_reg)
+				respond(d_kind_reg, d_plen_reg, d_tleft_reg, d_code_reg);
+			else begin
+				if (d_infer_reg) begin
 					feat_left_reg <= in_dim_reg;
 					feat_zero_reg <= 1'b0;      // in_dim >= 1
 					feat_one_reg  <= in_dim_one_reg;
 					slot_reg      <= 5'd0;
-					read_bytes(feat_bytes, S_OBS_FEAT);
-				end else if (ft_load)
-					read_bytes(4'd8, S_LD_HDR);
-				else
-					read_bytes(4'd8, S_COMMIT);
+				end
+				read_bytes(d_rd_n_reg, d_ret_reg);
 			end
+		end
 
 		// read rd_left bytes of the payload into sh_reg, then go to rd_ret
 		S_RD_A:
@@ -458,10 +496,10 @@ module sq_dispatch #(
 		S_LD_DEC:
 			if (!h_len_ok_reg) begin
 				o_frm_release <= 1'b1;
-				respond(K_ERROR, 10'd2, E_LEN);
+				respond(K_ERROR, 10'd2, 10'd5, E_LEN);
 			end else if (!h_sel_ok_reg || !h_rng_ok_reg) begin
 				o_frm_release <= 1'b1;
-				respond(K_ERROR, 10'd2, E_TARGET);
+				respond(K_ERROR, 10'd2, 10'd5, E_TARGET);
 			end else begin
 				m_ld_mem    <= h_mem[1:0];
 				m_ld_lane   <= h_lane[3:0];
@@ -481,7 +519,7 @@ module sq_dispatch #(
 				if (ld_left_reg == 8'd1) begin
 					o_frm_release <= 1'b1;
 					c_loads       <= c_loads + 1'b1;
-					respond(K_STATUS, 10'd1, 8'd0);
+					respond(K_STATUS, 10'd1, 10'd4, 8'd0);
 				end else
 					read_bytes(4'd8, S_LD_WR);
 			end
@@ -492,9 +530,9 @@ module sq_dispatch #(
 				model_id_reg <= sh_reg[31:0];
 				in_dim_reg   <= c_in;
 				out_dim_reg  <= c_out;
-				respond(K_STATUS, 10'd1, 8'd0);
+				respond(K_STATUS, 10'd1, 10'd4, 8'd0);
 			end else
-				respond(K_ERROR, 10'd2, E_TARGET);
+				respond(K_ERROR, 10'd2, 10'd5, E_TARGET);
 		end
 
 		S_OBS_FEAT: begin
@@ -539,7 +577,7 @@ module sq_dispatch #(
 				qb_reg        <= 2'd0;
 				res_done_reg  <= 1'b0;
 				res_bad_reg   <= {{(16 - DIMW){1'b0}}, s_res_action} >= out_dim_reg;
-				respond(K_INFER, infer_plen_reg, 8'd0);
+				respond(K_INFER, infer_plen_reg, infer_tleft_reg, 8'd0);
 			end
 
 		// stream the response body, one byte whenever the output is empty
@@ -600,7 +638,7 @@ module sq_dispatch #(
 			m_ld_valid    <= 1'b0;
 			o_core_rst    <= 1'b1;
 			o_frm_release <= state_reg != S_RES_WAIT;   // still held in the others
-			respond(K_ERROR, 10'd2, E_BUSY);
+			respond(K_ERROR, 10'd2, 10'd5, E_BUSY);
 		end
 
 		// receiver events

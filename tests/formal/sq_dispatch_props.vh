@@ -42,7 +42,8 @@
 	wire fp_chk = !(state_reg == S_IDLE || state_reg == S_RD_A || state_reg == S_RD_B ||
 			state_reg == S_LD_WR || state_reg == S_LD_WAIT || state_reg == S_COMMIT ||
 			state_reg == S_OBS_FEAT || state_reg == S_OBS_BEAT || state_reg == S_RES_WAIT ||
-			state_reg == S_TX || state_reg == S_DRAIN || state_reg == S_OBS_PAD);
+			state_reg == S_TX || state_reg == S_DRAIN || state_reg == S_OBS_PAD ||
+			state_reg == S_GO);
 	always @(posedge i_clk) begin
 		if (state_reg == S_LD_HDR) begin
 			fp_mem  <= fp_hmem;
@@ -93,6 +94,12 @@
 			if (state_reg == S_RD_A || state_reg == S_RD_B)
 				assert(rd_left_reg != 0 && (rd_ret_reg == S_LD_HDR || rd_ret_reg == S_LD_WR ||
 				       rd_ret_reg == S_COMMIT || rd_ret_reg == S_OBS_FEAT));
+			// the decision S_GO applies: a read that S_GO starts is a valid one,
+			// and a LOAD's read carries the LOAD type
+			assert(d_rd_n_reg != 0 && (d_ret_reg == S_LD_HDR || d_ret_reg == S_COMMIT ||
+			       d_ret_reg == S_OBS_FEAT));
+			if (state_reg == S_GO && !d_rsp_reg && d_ret_reg == S_LD_HDR)
+				assert(d_type_reg == 8'h03);
 		end
 	// (4) the dispatcher's streams to the core hold while stalled: the load
 	// beat and the observation beat keep valid and data until ready, unless
@@ -110,7 +117,7 @@
 		end
 
 	// a LOAD passes its checks and starts reading its words (its first beat
-	// follows 17 cycles later: reachable too, at depth 36, but that cover
+	// follows 17 cycles later: reachable too, at depth 37, but that cover
 	// costs minutes, see docs/formal.md); a LOAD with a bad target is refused
 	always @(*) begin
 		cover(!fp_init && fp_in_load && state_reg == S_RD_A && rd_left_reg == 4'd8);
