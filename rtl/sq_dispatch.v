@@ -109,12 +109,20 @@ module sq_dispatch #(
 	localparam [2:0] K_INFO = 3'd0, K_STATS = 3'd1, K_STATUS = 3'd2,
 			 K_ERROR = 3'd3, K_INFER = 3'd4;
 
-	localparam [3:0] S_IDLE = 4'd0, S_RD_A = 4'd1, S_RD_B = 4'd2,
-			 S_LD_HDR = 4'd3, S_LD_WR = 4'd4, S_LD_WAIT = 4'd5,
-			 S_COMMIT = 4'd6, S_OBS_FEAT = 4'd7, S_OBS_BEAT = 4'd8,
-			 S_RES_WAIT = 4'd9, S_TX = 4'd10, S_DRAIN = 4'd11,
-			 S_OBS_PAD = 4'd12, S_LD_CHK = 4'd13, S_LD_DEC = 4'd14,
-			 S_GO = 4'd15;
+	// one-hot states (timing: a state test is one flip-flop, not a 4-bit
+	// decode in front of every register the state drives); I_* index the bit
+	localparam integer I_IDLE = 0, I_RD_A = 1, I_RD_B = 2, I_LD_HDR = 3, I_LD_WR = 4,
+			   I_LD_WAIT = 5, I_COMMIT = 6, I_OBS_FEAT = 7, I_OBS_BEAT = 8,
+			   I_RES_WAIT = 9, I_TX = 10, I_DRAIN = 11, I_OBS_PAD = 12,
+			   I_LD_CHK = 13, I_LD_DEC = 14, I_GO = 15;
+	localparam [15:0] S_IDLE = 16'd1 << I_IDLE, S_RD_A = 16'd1 << I_RD_A,
+			  S_RD_B = 16'd1 << I_RD_B, S_LD_HDR = 16'd1 << I_LD_HDR,
+			  S_LD_WR = 16'd1 << I_LD_WR, S_LD_WAIT = 16'd1 << I_LD_WAIT,
+			  S_COMMIT = 16'd1 << I_COMMIT, S_OBS_FEAT = 16'd1 << I_OBS_FEAT,
+			  S_OBS_BEAT = 16'd1 << I_OBS_BEAT, S_RES_WAIT = 16'd1 << I_RES_WAIT,
+			  S_TX = 16'd1 << I_TX, S_DRAIN = 16'd1 << I_DRAIN,
+			  S_OBS_PAD = 16'd1 << I_OBS_PAD, S_LD_CHK = 16'd1 << I_LD_CHK,
+			  S_LD_DEC = 16'd1 << I_LD_DEC, S_GO = 16'd1 << I_GO;
 
 	generate
 		if (P < 1 || P > 16 || AW < 2 || AW > 16 || ACCW < 8 || ACCW > 48 ||
@@ -140,13 +148,14 @@ module sq_dispatch #(
 	reg [31:0]      c_last_cycles;
 
 	// ---- request state --------------------------------------------------------
-	reg [3:0]  state_reg, rd_ret_reg;
+	reg [15:0] state_reg, rd_ret_reg;   // one-hot
 	reg [7:0]  type_reg, seq_reg;
 	reg [9:0]  len_reg;
 	reg [8:0]  rd_idx_reg;
 	reg [3:0]  rd_left_reg;
 	reg [63:0] sh_reg;          // bytes read, little-endian, newest at the top
 	reg [7:0]  ld_left_reg;
+	reg        ld_last_reg;     // ld_left_reg == 1, set with the count
 	// observation features still to store, and whether that is 0 or 1 (the
 	// flags are set with the count, so no compare sits in the state decode)
 	reg [15:0] feat_left_reg;
@@ -168,9 +177,9 @@ module sq_dispatch #(
 	// ---- watchdog: cycles spent waiting on the core ---------------------------
 	reg  [WD_LG:0] wd_reg;
 	wire wd_fire = wd_reg[WD_LG];
-	wire core_wait = state_reg == S_OBS_BEAT || state_reg == S_RES_WAIT ||
-			 state_reg == S_LD_WAIT || state_reg == S_DRAIN ||
-			 (state_reg == S_TX && !byte_ok);
+	wire core_wait = state_reg[I_OBS_BEAT] || state_reg[I_RES_WAIT] ||
+			 state_reg[I_LD_WAIT] || state_reg[I_DRAIN] ||
+			 (state_reg[I_TX] && !byte_ok);
 	always @(posedge i_clk)
 		if (i_rst || !core_wait || wd_fire)
 			wd_reg <= {(WD_LG + 1){1'b0}};
@@ -179,7 +188,7 @@ module sq_dispatch #(
 
 	assign o_buf_raddr = rd_idx_reg;
 	assign m_ld_data   = sh_reg;
-	assign o_active    = state_reg != S_IDLE;
+	assign o_active    = !state_reg[I_IDLE];
 
 	// ---- response bytes -------------------------------------------------------
 	wire [34*8-1:0] info_vec = {BAUD32, CLK32, BUILD_ID, model_id_reg,
@@ -284,7 +293,7 @@ module sq_dispatch #(
 	endgenerate
 	wire        slot_last = {27'd0, slot_reg} == P32 - 1;
 	always @(*)
-		obs_in = state_reg == S_OBS_PAD ? {AW{1'b0}} : feat16[AW-1:0];
+		obs_in = state_reg[I_OBS_PAD] ? {AW{1'b0}} : feat16[AW-1:0];
 	wire [3:0]  feat_bytes = WIDE_ACT ? 4'd2 : 4'd1;
 	wire [10:0] infer_len = WIDE_ACT ? {in_dim_reg[9:0], 1'b0} : {1'b0, in_dim_reg[9:0]};
 
@@ -340,7 +349,8 @@ module sq_dispatch #(
 	reg  [2:0] d_kind_reg;
 	reg  [9:0] d_plen_reg, d_tleft_reg;
 	reg  [7:0] d_code_reg, d_type_reg, d_seq_reg;
-	reg  [3:0] d_rd_n_reg, d_ret_reg;   // otherwise: read d_rd_n_reg bytes, go to d_ret_reg
+	reg  [3:0] d_rd_n_reg;      // otherwise: read d_rd_n_reg bytes, ...
+	reg [15:0] d_ret_reg;       // ... then go to d_ret_reg
 	always @(posedge i_clk) begin
 		d_busy_reg  <= busy_go;
 		d_rsp_reg   <= busy_go || frm_bad_reg || ft_info || ft_stats || ft_reset;
@@ -399,9 +409,23 @@ module sq_dispatch #(
 		c_ok_dims_reg <= c_in_next != 16'd0 && c_in_next <= MAXIN32[15:0] &&
 				 c_out_next != 16'd0 && c_out_next <= MAXOUT32[15:0];
 
-	// tleft: plen + 3, the body bytes after the first (from a constant or a
-	// register, so that no adder sits behind the state decode)
-	task respond;
+	// A state that responds goes to S_TX (task respond). The response's
+	// fields (kind, payload length, code, and tleft = length + 3, the body
+	// bytes after the first) are loaded in every cycle outside S_TX from the
+	// current state, and S_TX's first cycle (tx_start_reg) sets up the byte
+	// index from them, in one place (timing: no enable from every responding
+	// state's conditions, no adder behind the state decode):
+	//   the watchdog in S_OBS_BEAT, S_RES_WAIT, S_LD_WAIT   ERROR busy
+	//   S_GO       the decision (busy, bad frame, INFO, STATS, RESET)
+	//   S_LD_DEC   ERROR bad length, else bad target
+	//   S_LD_WAIT  STATUS ok (the LOAD's last word)
+	//   S_COMMIT   STATUS ok, or ERROR bad target
+	//   S_RES_WAIT INFER
+	reg        tx_start_reg;
+	reg  [9:0] tx_tleft_reg;
+	wire       wd_stuck = wd_fire && (state_reg[I_OBS_BEAT] || state_reg[I_RES_WAIT] ||
+				      state_reg[I_LD_WAIT]);
+	task rsp_fields;
 		input [2:0] kind;
 		input [9:0] plen;
 		input [9:0] tleft;
@@ -409,32 +433,61 @@ module sq_dispatch #(
 		begin
 			rsp_kind_reg <= kind;
 			rsp_len_reg  <= plen;
+			tx_tleft_reg <= tleft;
 			rsp_code_reg <= code;
-			pidx_reg     <= 10'h3FC;  // -4: the header's first byte
-			tx_left_reg  <= tleft;
-			tx_hdr_reg   <= 1'b1;
-			q_phase_reg  <= 1'b0;
-			tx_final_reg <= 1'b0;     // a body has 5 bytes or more
-			tx_settle_reg <= 2'd0;
+		end
+	endtask
+	always @(posedge i_clk)
+		if (!state_reg[I_TX]) begin
+			if (wd_stuck)
+				rsp_fields(K_ERROR, 10'd2, 10'd5, E_BUSY);
+			else if (state_reg[I_GO])
+				rsp_fields(d_kind_reg, d_plen_reg, d_tleft_reg, d_code_reg);
+			else if (state_reg[I_LD_DEC])
+				rsp_fields(K_ERROR, 10'd2, 10'd5, h_len_ok_reg ? E_TARGET : E_LEN);
+			else if (state_reg[I_LD_WAIT] || (state_reg[I_COMMIT] && c_ok_dims_reg))
+				rsp_fields(K_STATUS, 10'd1, 10'd4, 8'd0);
+			else if (state_reg[I_COMMIT])
+				rsp_fields(K_ERROR, 10'd2, 10'd5, E_TARGET);
+			else
+				rsp_fields(K_INFER, infer_plen_reg, infer_tleft_reg, 8'd0);
+		end
+	task respond;
+		begin
+			tx_start_reg <= 1'b1;     // S_TX's first cycle sets up the byte index
 			state_reg    <= S_TX;
 		end
 	endtask
 
-	task read_bytes;
-		input [3:0] n;
-		input [3:0] ret;
-		begin
-			rd_left_reg <= n;
-			rd_ret_reg  <= ret;
-			state_reg   <= S_RD_A;
-		end
-	endtask
+	// A state that reads payload bytes goes to S_RD_A; how many bytes, and the
+	// state after them, are loaded into rd_left_reg and rd_ret_reg in every
+	// cycle outside S_RD_A/S_RD_B from the current state (timing: those
+	// registers then need no enable from every reading state's conditions):
+	//   S_GO        d_rd_n_reg, d_ret_reg (INFER, LOAD header, COMMIT)
+	//   S_LD_DEC, S_LD_WAIT     8, S_LD_WR (a LOAD word)
+	//   S_OBS_FEAT, S_OBS_BEAT  feat_bytes, S_OBS_FEAT (a feature)
+	wire rd_in = state_reg[I_RD_A] || state_reg[I_RD_B];
+	always @(posedge i_clk)
+		if (!rd_in) begin
+			if (state_reg[I_GO]) begin
+				rd_left_reg <= d_rd_n_reg;
+				rd_ret_reg  <= d_ret_reg;
+			end else if (state_reg[I_LD_DEC] || state_reg[I_LD_WAIT]) begin
+				rd_left_reg <= 4'd8;
+				rd_ret_reg  <= S_LD_WR;
+			end else begin
+				rd_left_reg <= feat_bytes;
+				rd_ret_reg  <= S_OBS_FEAT;
+			end
+		end else if (state_reg[I_RD_B])
+			rd_left_reg <= rd_left_reg - 1'b1;
 
 	always @(posedge i_clk) begin
 		o_frm_release <= 1'b0;
 		o_busy_ack    <= 1'b0;
 		o_core_rst    <= 1'b0;
 		clr_stats     <= 1'b0;
+		tx_start_reg  <= 1'b0;
 		if (m_body_ready)
 			m_body_valid <= 1'b0;
 		if (s_res_ready && s_res_valid) begin
@@ -443,13 +496,14 @@ module sq_dispatch #(
 				res_done_reg <= 1'b1;
 		end
 
-		case (state_reg)
-		S_IDLE:
+		(* parallel_case *)
+		case (1'b1)
+		state_reg[I_IDLE]:
 			if (busy_go || frm_go) begin
 				o_busy_ack <= busy_go;
 				state_reg  <= S_GO;
 			end
-		S_GO: begin
+		state_reg[I_GO]: begin
 			type_reg <= d_type_reg;
 			seq_reg  <= d_seq_reg;
 			if (!d_busy_reg) begin
@@ -460,7 +514,7 @@ module sq_dispatch #(
 			o_core_rst    <= d_reset_reg;
 			clr_stats     <= d_reset_reg;
 			if (d_rsp_reg)
-				respond(d_kind_reg, d_plen_reg, d_tleft_reg, d_code_reg);
+				respond;  // d_kind_reg, d_plen_reg, d_tleft_reg, d_code_reg
 			else begin
 				if (d_infer_reg) begin
 					feat_left_reg <= in_dim_reg;
@@ -468,74 +522,75 @@ module sq_dispatch #(
 					feat_one_reg  <= in_dim_one_reg;
 					slot_reg      <= 5'd0;
 				end
-				read_bytes(d_rd_n_reg, d_ret_reg);
+				state_reg <= S_RD_A;    // d_rd_n_reg bytes, then d_ret_reg
 			end
 		end
 
 		// read rd_left bytes of the payload into sh_reg, then go to rd_ret
-		S_RD_A:
+		state_reg[I_RD_A]:
 			state_reg <= S_RD_B;
-		S_RD_B: begin
+		state_reg[I_RD_B]: begin
 			sh_reg      <= sh_next;
 			rd_idx_reg  <= rd_idx_reg + 1'b1;
-			rd_left_reg <= rd_left_reg - 1'b1;
 			state_reg   <= rd_left_reg == 4'd1 ? rd_ret_reg : S_RD_A;
 		end
 
-		S_LD_HDR: begin
+		state_reg[I_LD_HDR]: begin
 			h_len_ok_reg <= h_len_ok;
 			h_sel_ok_reg <= h_sel_ok;
 			h_end_reg    <= h_end;
 			h_depth_reg  <= h_depth;
 			state_reg    <= S_LD_CHK;
 		end
-		S_LD_CHK: begin
+		state_reg[I_LD_CHK]: begin
 			h_rng_ok_reg <= h_end_reg <= h_depth_reg;
 			state_reg    <= S_LD_DEC;
 		end
-		S_LD_DEC:
+		state_reg[I_LD_DEC]:
 			if (!h_len_ok_reg) begin
 				o_frm_release <= 1'b1;
-				respond(K_ERROR, 10'd2, 10'd5, E_LEN);
+				respond;  // K_ERROR, 10'd2, 10'd5, E_LEN
 			end else if (!h_sel_ok_reg || !h_rng_ok_reg) begin
 				o_frm_release <= 1'b1;
-				respond(K_ERROR, 10'd2, 10'd5, E_TARGET);
+				respond;  // K_ERROR, 10'd2, 10'd5, E_TARGET
 			end else begin
 				m_ld_mem    <= h_mem[1:0];
 				m_ld_lane   <= h_lane[3:0];
 				m_ld_addr   <= h_addr;
 				ld_left_reg <= h_count;
-				read_bytes(4'd8, S_LD_WR);
+				ld_last_reg <= h_count == 8'd1;
+				state_reg   <= S_RD_A;  // 8 bytes, then S_LD_WR
 			end
-		S_LD_WR: begin
+		state_reg[I_LD_WR]: begin
 			m_ld_valid <= 1'b1;    // m_ld_data is sh_reg, unchanged until the beat moves
 			state_reg  <= S_LD_WAIT;
 		end
-		S_LD_WAIT:
+		state_reg[I_LD_WAIT]:
 			if (m_ld_ready) begin
 				m_ld_valid  <= 1'b0;
 				m_ld_addr   <= m_ld_addr + 1'b1;
 				ld_left_reg <= ld_left_reg - 1'b1;
-				if (ld_left_reg == 8'd1) begin
+				ld_last_reg <= ld_left_reg == 8'd2;
+				if (ld_last_reg) begin
 					o_frm_release <= 1'b1;
 					c_loads       <= c_loads + 1'b1;
-					respond(K_STATUS, 10'd1, 10'd4, 8'd0);
+					respond;  // K_STATUS, 10'd1, 10'd4, 8'd0
 				end else
-					read_bytes(4'd8, S_LD_WR);
+					state_reg <= S_RD_A;    // 8 bytes, then S_LD_WR
 			end
 
-		S_COMMIT: begin
+		state_reg[I_COMMIT]: begin
 			o_frm_release <= 1'b1;
 			if (c_ok_dims_reg) begin
 				model_id_reg <= sh_reg[31:0];
 				in_dim_reg   <= c_in;
 				out_dim_reg  <= c_out;
-				respond(K_STATUS, 10'd1, 10'd4, 8'd0);
+				respond;  // K_STATUS, 10'd1, 10'd4, 8'd0
 			end else
-				respond(K_ERROR, 10'd2, 10'd5, E_TARGET);
+				respond;  // K_ERROR, 10'd2, 10'd5, E_TARGET
 		end
 
-		S_OBS_FEAT: begin
+		state_reg[I_OBS_FEAT]: begin
 			m_obs_data <= obs_shifted;
 			feat_left_reg <= feat_left_reg - 1'b1;
 			feat_zero_reg <= feat_one_reg;
@@ -547,9 +602,9 @@ module sq_dispatch #(
 			end else if (feat_one_reg)
 				state_reg <= S_OBS_PAD;
 			else
-				read_bytes(feat_bytes, S_OBS_FEAT);
+				state_reg <= S_RD_A;    // feat_bytes, then S_OBS_FEAT
 		end
-		S_OBS_PAD: begin
+		state_reg[I_OBS_PAD]: begin
 			m_obs_data <= obs_shifted;
 			slot_reg   <= slot_reg + 1'b1;
 			if (slot_last) begin
@@ -557,7 +612,7 @@ module sq_dispatch #(
 				state_reg   <= S_OBS_BEAT;
 			end
 		end
-		S_OBS_BEAT:
+		state_reg[I_OBS_BEAT]:
 			if (m_obs_ready) begin
 				m_obs_valid <= 1'b0;
 				slot_reg    <= 5'd0;
@@ -565,10 +620,10 @@ module sq_dispatch #(
 					o_frm_release <= 1'b1;
 					state_reg     <= S_RES_WAIT;
 				end else
-					read_bytes(feat_bytes, S_OBS_FEAT);
+					state_reg <= S_RD_A;  // feat_bytes, then S_OBS_FEAT
 			end
 
-		S_RES_WAIT:
+		state_reg[I_RES_WAIT]:
 			if (s_res_valid) begin
 				action_reg    <= {{(16 - DIMW){1'b0}}, s_res_action};
 				cycles_reg    <= i_cycles;
@@ -577,11 +632,18 @@ module sq_dispatch #(
 				qb_reg        <= 2'd0;
 				res_done_reg  <= 1'b0;
 				res_bad_reg   <= {{(16 - DIMW){1'b0}}, s_res_action} >= out_dim_reg;
-				respond(K_INFER, infer_plen_reg, infer_tleft_reg, 8'd0);
+				respond;  // K_INFER, infer_plen_reg, infer_tleft_reg, 8'd0
 			end
 
 		// stream the response body, one byte whenever the output is empty
-		S_TX: begin
+		state_reg[I_TX]: if (tx_start_reg) begin
+			pidx_reg      <= 10'h3FC;  // -4: the header's first byte
+			tx_left_reg   <= tx_tleft_reg;
+			tx_hdr_reg    <= 1'b1;
+			q_phase_reg   <= 1'b0;
+			tx_final_reg  <= 1'b0;     // a body has 5 bytes or more
+			tx_settle_reg <= 2'd0;
+		end else begin
 			// the byte pipeline's inputs are still: the index, and the core's beat
 			if (!byte_ok)
 				tx_settle_reg <= 2'd0;
@@ -617,7 +679,7 @@ module sq_dispatch #(
 			end
 		end
 		// take result beats the response had no room for, up to the last
-		S_DRAIN:
+		state_reg[I_DRAIN]:
 			if (res_done_reg || (s_res_ready && s_res_valid && s_res_last))
 				state_reg <= S_IDLE;
 			else if (wd_fire) begin
@@ -632,13 +694,12 @@ module sq_dispatch #(
 		endcase
 
 		// the core is stuck before the response began: reset it, answer busy
-		if (wd_fire && (state_reg == S_OBS_BEAT || state_reg == S_RES_WAIT ||
-				state_reg == S_LD_WAIT)) begin
+		if (wd_stuck) begin
 			m_obs_valid   <= 1'b0;
 			m_ld_valid    <= 1'b0;
 			o_core_rst    <= 1'b1;
-			o_frm_release <= state_reg != S_RES_WAIT;   // still held in the others
-			respond(K_ERROR, 10'd2, 10'd5, E_BUSY);
+			o_frm_release <= !state_reg[I_RES_WAIT];   // still held in the others
+			respond;  // K_ERROR, 10'd2, 10'd5, E_BUSY
 		end
 
 		// receiver events
@@ -652,6 +713,7 @@ module sq_dispatch #(
 
 		if (i_rst) begin
 			state_reg     <= S_IDLE;
+			tx_start_reg  <= 1'b0;
 			o_frm_release <= 1'b0;
 			o_busy_ack    <= 1'b0;
 			o_core_rst    <= 1'b0;

@@ -42,7 +42,7 @@ MUTANTS=(
 "rx_ignores_length~sq_frame_rx.v~s#bad_reg || esc_reg || !full_reg;#bad_reg || esc_reg;#~rx_crc~a parser that accepts a body whose length disagrees with len"
 "rx_no_resync~sq_frame_rx.v~s#^\(\t*\)cnt_reg  <= 10'd0;#\1cnt_reg  <= cnt_reg;#;s#^\(\t*\)hdr_reg  <= 1'b1;#\1hdr_reg  <= hdr_reg;#~rx_resync~END does not restart the byte count (nor the header position)"
 "disp_no_range_check~sq_dispatch.v~s#(!h_sel_ok_reg || !h_rng_ok_reg)#(!h_sel_ok_reg)#~disp_load~a LOAD past the end of its memory is applied"
-"disp_extra_beat~sq_dispatch.v~s#if (ld_left_reg == 8'd1) begin#if (ld_left_reg == 8'd0) begin#~disp_load~a LOAD writes one word more than its count"
+"disp_extra_beat~sq_dispatch.v~s#ld_last_reg <= ld_left_reg == 8'd2;#ld_last_reg <= ld_left_reg == 8'd1;#~disp_load~a LOAD writes one word more than its count"
 )
 
 [ $# -gt 0 ] && want=" $* " || want=""

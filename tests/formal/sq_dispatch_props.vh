@@ -65,6 +65,8 @@
 			  {1'b0, fp_len} == {fp_cnt, 3'b000} + 11'd8;
 	always @(*)
 		if (!fp_init) begin
+			// the state register is one-hot
+			assert(state_reg != 16'd0 && (state_reg & (state_reg - 16'd1)) == 16'd0);
 			// the property
 			if (m_ld_valid) begin
 				assert(state_reg == S_LD_WAIT && fp_in_load);
@@ -78,6 +80,7 @@
 				assert(m_ld_mem == fp_mem[1:0] && m_ld_lane == fp_lane[3:0]);
 				assert(m_ld_addr == fp_addr + {8'd0, fp_done});
 				assert({1'b0, fp_done} + {1'b0, ld_left_reg} == {1'b0, fp_cnt} && ld_left_reg != 0);
+				assert(ld_last_reg == (ld_left_reg == 8'd1));
 			end
 			if (fp_chk || ((state_reg == S_RD_A || state_reg == S_RD_B) &&
 			    rd_ret_reg == S_LD_HDR))
