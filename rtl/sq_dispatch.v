@@ -274,8 +274,21 @@ module sq_dispatch #(
 	// the byte can go now (a Q-value byte needs its beat)
 	wire byte_ok   = !q_phase_reg || res_done_reg || (s_res_valid && !s_res_ready);
 	wire byte_go   = !m_body_valid && byte_ok && tx_settle_reg == 2'd2;
-	// cut the response short: the core ended early, is stuck, or disagrees
-	wire tx_cut    = q_phase_reg && (res_done_reg || wd_fire || res_bad_reg);
+	// Cut the response short: the core ended early, is stuck, or disagrees.
+	// Registered (timing): each of the three conditions rises only in a
+	// cycle after byte_ok was low (the last beat taken, the watchdog counting
+	// while no beat is there, q_phase_reg set as a byte went), so tx_settle_reg
+	// is below 2 while tx_cut_reg catches up and no byte goes in between.
+	reg  tx_cut_reg;
+	// the byte index flags for the next byte, registered from pidx_reg too
+	// (pidx_reg is still for two cycles before a byte goes)
+	reg  pidx_hdr_last_reg;     // pidx_reg == -1: the header's last byte
+	reg  pidx_q_next_reg;       // INFER and pidx_reg == 5: Q-values follow
+	always @(posedge i_clk) begin
+		tx_cut_reg <= !tx_start_reg && q_phase_reg && (res_done_reg || wd_fire || res_bad_reg);
+		pidx_hdr_last_reg <= pidx_reg == 10'h3FF;
+		pidx_q_next_reg   <= rsp_kind_reg == K_INFER && pidx_reg == 10'd5;
+	end
 
 	// ---- the observation feature just read ------------------------------------
 	wire [15:0] feat16 = WIDE_ACT ? sh_reg[63:48] : {{8{sh_reg[63]}}, sh_reg[63:56]};
@@ -649,7 +662,7 @@ module sq_dispatch #(
 				tx_settle_reg <= 2'd0;
 			else if (tx_settle_reg != 2'd2)
 				tx_settle_reg <= tx_settle_reg + 1'b1;
-			if (!m_body_valid && tx_cut) begin
+			if (!m_body_valid && tx_cut_reg) begin
 				// one last byte, then the frame ends shorter than its len
 				m_body_valid <= 1'b1;
 				m_body_data  <= 8'd0;
@@ -665,9 +678,9 @@ module sq_dispatch #(
 				tx_left_reg   <= tx_left_reg - 1'b1;
 				tx_final_reg  <= tx_left_reg == 10'd1;
 				tx_settle_reg <= 2'd0;
-				if (pidx_reg == 10'h3FF)
+				if (pidx_hdr_last_reg)
 					tx_hdr_reg <= 1'b0;
-				if (rsp_kind_reg == K_INFER && pidx_reg == 10'd5)
+				if (pidx_q_next_reg)
 					q_phase_reg <= 1'b1;
 				if (q_phase_reg) begin
 					qb_reg <= qb_reg + 1'b1;
