@@ -56,6 +56,7 @@ module sq_frame_rx (
 	reg [9:0]  cnt_reg;       // body bytes so far, saturates at 1023
 	reg [15:0] crc_reg;       // CRC of bytes 0 .. 3+len so far
 	reg [7:0]  type_reg, seq_reg, len_lo_reg;
+	reg        len_lo_nz_reg, len_lo_one_reg;  // len_lo_reg != 0, == 1
 	reg [9:0]  len_reg;       // valid from body byte 4 on
 
 	// Where the body is, as one-hot flags updated with the byte count, so
@@ -81,7 +82,11 @@ module sq_frame_rx (
 	reg        rx_v_reg, rx_err_reg;
 	reg [7:0]  rx_d_reg;
 	reg        rx_end_reg, rx_esc_reg, rx_escend_reg, rx_escesc_reg;
+	reg        rx_hi_reg, rx_nz_reg, rx_one_reg;   // |data[7:2], data != 0, data == 1
 	always @(posedge i_clk) begin
+		rx_hi_reg     <= |s_rx_data[7:2];
+		rx_nz_reg     <= |s_rx_data;
+		rx_one_reg    <= s_rx_data == 8'd1;
 		rx_v_reg      <= s_rx_valid && !i_rst;
 		rx_err_reg    <= i_rx_err && !i_rst;
 		rx_d_reg      <= s_rx_data;
@@ -114,10 +119,13 @@ module sq_frame_rx (
 
 	// header byte k (0..3) is next: hdr_reg and the count's low bits
 	wire first_byte = hdr_reg && cnt_reg[1:0] == 2'd0;
-	// len > 512 from its high byte (byte_v, now) and low byte: no carry chain
-	// behind the unescaping (512 = 0x0200)
-	wire len_big = |byte_v[7:2] || (byte_v[1] && (byte_v[0] || |len_lo_reg));
+	// len > 512 from its high byte (byte_v, now) and low byte: from the
+	// input register's flags, not behind the unescaping (512 = 0x0200; an
+	// escaped byte is 0xC0 or 0xDB, both too big)
+	wire len_big = esc_reg || rx_hi_reg || (rx_d_reg[1] && (rx_d_reg[0] || len_lo_nz_reg));
 	wire [9:0] len_v  = {byte_v[1:0], len_lo_reg};   // at header byte 3
+	wire len_zero = byte_v[1:0] == 2'b00 && !len_lo_nz_reg;
+	wire len_one  = byte_v[1:0] == 2'b00 && len_lo_one_reg;
 	// the END verdict, from flags only
 	wire v_framing = bad_reg || esc_reg || !full_reg;
 	wire v_crc_ok  = crc_lo_ok_reg && crc_hi_ok_reg;
@@ -182,14 +190,18 @@ module sq_frame_rx (
 					case (cnt_reg[1:0])
 					2'd0: type_reg   <= byte_v;
 					2'd1: seq_reg    <= byte_v;
-					2'd2: len_lo_reg <= byte_v;
+					2'd2: begin
+						len_lo_reg     <= byte_v;
+						len_lo_nz_reg  <= esc_reg || rx_nz_reg;
+						len_lo_one_reg <= !esc_reg && rx_one_reg;
+					end
 					default: begin
 						len_reg      <= len_v;
 						hdr_reg      <= 1'b0;
-						pay_reg      <= len_v != 10'd0;
-						c0_reg       <= len_v == 10'd0;
+						pay_reg      <= !len_zero;
+						c0_reg       <= len_zero;
 						pay_left_reg <= len_v;
-						pay_last_reg <= len_v == 10'd1;
+						pay_last_reg <= len_one;
 						widx_reg     <= 9'd0;
 						if (len_big)
 							bad_reg <= 1'b1;

@@ -37,6 +37,11 @@
 			assert(rx_end_reg == (fp_rd == 8'hC0) && rx_esc_reg == (fp_rd == 8'hDB) &&
 			       rx_escend_reg == (fp_rd == 8'hDC) && rx_escesc_reg == (fp_rd == 8'hDD));
 			assert(!(fp_rv && fp_rerr));
+			assert(rx_hi_reg == |fp_rd[7:2] && rx_nz_reg == (fp_rd != 8'd0) &&
+			       rx_one_reg == (fp_rd == 8'd1));
+			if (cnt_reg >= 10'd3)
+				assert(len_lo_nz_reg == (len_lo_reg != 8'd0) &&
+				       len_lo_one_reg == (len_lo_reg == 8'd1));
 		end
 
 	// "idle": between frames, ready for the first byte of a body
