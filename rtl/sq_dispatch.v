@@ -271,8 +271,14 @@ module sq_dispatch #(
 			default:  nb_reg <= 8'd0;
 			endcase
 	end
-	// the byte can go now (a Q-value byte needs its beat)
-	wire byte_ok   = !q_phase_reg || res_done_reg || (s_res_valid && !s_res_ready);
+	// the byte can go now (a Q-value byte needs its beat). The core's beat is
+	// seen through a register (timing: s_res_valid may come from the core's
+	// logic, not a flip-flop): one cycle late, and low in the cycle after a
+	// beat is taken; the byte waits for tx_settle_reg anyway.
+	reg  res_beat_reg;          // a result beat is there, not yet being taken
+	always @(posedge i_clk)
+		res_beat_reg <= s_res_valid && !s_res_ready && !i_rst;
+	wire byte_ok   = !q_phase_reg || res_done_reg || res_beat_reg;
 	wire byte_go   = !m_body_valid && byte_ok && tx_settle_reg == 2'd2;
 	// Cut the response short: the core ended early, is stuck, or disagrees.
 	// Registered (timing): each of the three conditions rises only in a
