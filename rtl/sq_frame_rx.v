@@ -79,31 +79,41 @@ module sq_frame_rx (
 	// the receiver works on that register one cycle later (timing: the byte
 	// compares then sit before this register instead of in front of every
 	// receiver register; a byte takes 10 UART bit times, so nothing waits).
-	reg        rx_v_reg, rx_err_reg;
+	// The classes are those of a valid byte, one for each value of esc_reg,
+	// so that the receiver picks its event with one LUT.
+	reg        rx_err_reg;
 	reg [7:0]  rx_d_reg;
-	reg        rx_end_reg, rx_esc_reg, rx_escend_reg, rx_escesc_reg;
+	reg        rx_end_v_reg;  // END (ends the body, even after ESC)
+	reg        rx_esc_v_reg;  // ESC (starts an escape unless after ESC)
+	reg        rx_dat_n_reg;  // a data byte when not after ESC: not END, not ESC
+	reg        rx_dat_e_reg;  // a data byte after ESC: ESC_END or ESC_ESC
+	reg        rx_bad_e_reg;  // a bad escape after ESC: not END, ESC_END, ESC_ESC
+	reg        rx_escend_reg; // the byte is ESC_END (unescapes to END)
 	reg        rx_hi_reg, rx_nz_reg, rx_one_reg;   // |data[7:2], data != 0, data == 1
+	wire       rx_v = s_rx_valid && !i_rst;
 	always @(posedge i_clk) begin
 		rx_hi_reg     <= |s_rx_data[7:2];
 		rx_nz_reg     <= |s_rx_data;
 		rx_one_reg    <= s_rx_data == 8'd1;
-		rx_v_reg      <= s_rx_valid && !i_rst;
 		rx_err_reg    <= i_rx_err && !i_rst;
 		rx_d_reg      <= s_rx_data;
-		rx_end_reg    <= s_rx_data == END;
-		rx_esc_reg    <= s_rx_data == ESC;
+		rx_end_v_reg  <= rx_v && s_rx_data == END;
+		rx_esc_v_reg  <= rx_v && s_rx_data == ESC;
+		rx_dat_n_reg  <= rx_v && s_rx_data != END && s_rx_data != ESC;
+		rx_dat_e_reg  <= rx_v && (s_rx_data == ESC_END || s_rx_data == ESC_ESC);
+		rx_bad_e_reg  <= rx_v && s_rx_data != END && s_rx_data != ESC_END &&
+				 s_rx_data != ESC_ESC;
 		rx_escend_reg <= s_rx_data == ESC_END;
-		rx_escesc_reg <= s_rx_data == ESC_ESC;
 	end
 
 	wire [15:0] crc_next;
-	wire        is_end  = rx_v_reg && rx_end_reg;   // even after ESC
-	wire        is_esc  = rx_v_reg && !esc_reg && rx_esc_reg;
-	wire        esc_bad = esc_reg && !rx_escend_reg && !rx_escesc_reg;
+	wire        is_end  = rx_end_v_reg;
+	wire        is_esc  = !esc_reg && rx_esc_v_reg;
+	wire        esc_bad = esc_reg && rx_bad_e_reg;
 	wire [7:0]  byte_v  = !esc_reg ? rx_d_reg :
 			      (rx_escend_reg ? END : ESC);
 	// a data byte of the body (after unescaping)
-	wire        is_data = rx_v_reg && !is_end && !is_esc && !(esc_reg && esc_bad);
+	wire        is_data = esc_reg ? rx_dat_e_reg : rx_dat_n_reg;
 	wire        in_crc  = hdr_reg || pay_reg;
 
 	sq_crc16 u_crc (.i_crc(crc_reg), .i_data(byte_v), .o_crc(crc_next));
@@ -174,61 +184,62 @@ module sq_frame_rx (
 			body_reg <= 1'b1;
 			if (first_byte)
 				ovr_reg <= m_frm_valid && !i_frm_release;
-		end else if (rx_v_reg) begin
+		end else if (is_data || esc_bad) begin
 			esc_reg  <= 1'b0;
 			body_reg <= 1'b1;
 			if (esc_bad)
 				bad_reg <= 1'b1;
-			else begin
-				if (first_byte && !esc_reg)
-					ovr_reg <= m_frm_valid && !i_frm_release;
-				if (cnt_reg != 10'h3FF)
-					cnt_reg <= cnt_reg + 1'b1;
-				if (in_crc)
-					crc_reg <= crc_next;
-				if (hdr_reg)
-					case (cnt_reg[1:0])
-					2'd0: type_reg   <= byte_v;
-					2'd1: seq_reg    <= byte_v;
-					2'd2: begin
-						len_lo_reg     <= byte_v;
-						len_lo_nz_reg  <= esc_reg || rx_nz_reg;
-						len_lo_one_reg <= !esc_reg && rx_one_reg;
-					end
-					default: begin
-						len_reg      <= len_v;
-						hdr_reg      <= 1'b0;
-						pay_reg      <= !len_zero;
-						c0_reg       <= len_zero;
-						pay_left_reg <= len_v;
-						pay_last_reg <= len_one;
-						widx_reg     <= 9'd0;
-						if (len_big)
-							bad_reg <= 1'b1;
-					end
-					endcase
-				if (pay_reg) begin
-					widx_reg     <= widx_reg + 1'b1;
-					pay_left_reg <= pay_left_reg - 1'b1;
-					pay_last_reg <= pay_left_reg == 10'd2;
-					if (pay_last_reg) begin
-						pay_reg <= 1'b0;
-						c0_reg  <= 1'b1;
-					end
+		end
+		// a data byte (never with END or ESC: is_data excludes them)
+		if (is_data) begin
+			if (first_byte && !esc_reg)
+				ovr_reg <= m_frm_valid && !i_frm_release;
+			if (cnt_reg != 10'h3FF)
+				cnt_reg <= cnt_reg + 1'b1;
+			if (in_crc)
+				crc_reg <= crc_next;
+			if (hdr_reg)
+				case (cnt_reg[1:0])
+				2'd0: type_reg   <= byte_v;
+				2'd1: seq_reg    <= byte_v;
+				2'd2: begin
+					len_lo_reg     <= byte_v;
+					len_lo_nz_reg  <= esc_reg || rx_nz_reg;
+					len_lo_one_reg <= !esc_reg && rx_one_reg;
 				end
-				if (c0_reg) begin
-					crc_lo_ok_reg <= byte_v == crc_reg[7:0];
-					c0_reg <= 1'b0;
-					c1_reg <= 1'b1;
+				default: begin
+					len_reg      <= len_v;
+					hdr_reg      <= 1'b0;
+					pay_reg      <= !len_zero;
+					c0_reg       <= len_zero;
+					pay_left_reg <= len_v;
+					pay_last_reg <= len_one;
+					widx_reg     <= 9'd0;
+					if (len_big)
+						bad_reg <= 1'b1;
 				end
-				if (c1_reg) begin
-					crc_hi_ok_reg <= byte_v == crc_reg[15:8];
-					c1_reg   <= 1'b0;
-					full_reg <= 1'b1;
+				endcase
+			if (pay_reg) begin
+				widx_reg     <= widx_reg + 1'b1;
+				pay_left_reg <= pay_left_reg - 1'b1;
+				pay_last_reg <= pay_left_reg == 10'd2;
+				if (pay_last_reg) begin
+					pay_reg <= 1'b0;
+					c0_reg  <= 1'b1;
 				end
-				if (full_reg)
-					full_reg <= 1'b0;   // longer than 6 + len
 			end
+			if (c0_reg) begin
+				crc_lo_ok_reg <= byte_v == crc_reg[7:0];
+				c0_reg <= 1'b0;
+				c1_reg <= 1'b1;
+			end
+			if (c1_reg) begin
+				crc_hi_ok_reg <= byte_v == crc_reg[15:8];
+				c1_reg   <= 1'b0;
+				full_reg <= 1'b1;
+			end
+			if (full_reg)
+				full_reg <= 1'b0;   // longer than 6 + len
 		end
 		// a lost byte spoils the body it belongs to
 		if (rx_err_reg) begin

@@ -33,9 +33,13 @@
 	// its class flags agree with it, and it is never a byte and an error
 	always @(*)
 		if (!fp_init) begin
-			assert(rx_v_reg == fp_rv && rx_err_reg == fp_rerr && rx_d_reg == fp_rd);
-			assert(rx_end_reg == (fp_rd == 8'hC0) && rx_esc_reg == (fp_rd == 8'hDB) &&
-			       rx_escend_reg == (fp_rd == 8'hDC) && rx_escesc_reg == (fp_rd == 8'hDD));
+			assert(rx_err_reg == fp_rerr && rx_d_reg == fp_rd);
+			assert(rx_end_v_reg == (fp_rv && fp_rd == 8'hC0) &&
+			       rx_esc_v_reg == (fp_rv && fp_rd == 8'hDB) &&
+			       rx_dat_n_reg == (fp_rv && fp_rd != 8'hC0 && fp_rd != 8'hDB) &&
+			       rx_dat_e_reg == (fp_rv && (fp_rd == 8'hDC || fp_rd == 8'hDD)) &&
+			       rx_bad_e_reg == (fp_rv && fp_rd != 8'hC0 && fp_rd != 8'hDC && fp_rd != 8'hDD) &&
+			       rx_escend_reg == (fp_rd == 8'hDC));
 			assert(!(fp_rv && fp_rerr));
 			assert(rx_hi_reg == |fp_rd[7:2] && rx_nz_reg == (fp_rd != 8'd0) &&
 			       rx_one_reg == (fp_rd == 8'd1));
