@@ -136,6 +136,22 @@ module sq_frame_rx (
 	wire [9:0] len_v  = {byte_v[1:0], len_lo_reg};   // at header byte 3
 	wire len_zero = byte_v[1:0] == 2'b00 && !len_lo_nz_reg;
 	wire len_one  = byte_v[1:0] == 2'b00 && len_lo_one_reg;
+	// A CRC byte against crc_reg (still from the last payload byte on): an
+	// escaped one (END or ESC) against flags registered from crc_reg, which
+	// are current then because the ESC byte before it left crc_reg alone;
+	// a plain one by an 8-bit compare of two registers (timing: no compare
+	// behind the unescaping)
+	reg crc_lo_end_reg, crc_lo_esc_reg, crc_hi_end_reg, crc_hi_esc_reg;
+	always @(posedge i_clk) begin
+		crc_lo_end_reg <= crc_reg[7:0] == END;
+		crc_lo_esc_reg <= crc_reg[7:0] == ESC;
+		crc_hi_end_reg <= crc_reg[15:8] == END;
+		crc_hi_esc_reg <= crc_reg[15:8] == ESC;
+	end
+	wire crc_lo_match = esc_reg ? (rx_escend_reg ? crc_lo_end_reg : crc_lo_esc_reg) :
+			    rx_d_reg == crc_reg[7:0];
+	wire crc_hi_match = esc_reg ? (rx_escend_reg ? crc_hi_end_reg : crc_hi_esc_reg) :
+			    rx_d_reg == crc_reg[15:8];
 	// the END verdict, from flags only
 	wire v_framing = bad_reg || esc_reg || !full_reg;
 	wire v_crc_ok  = crc_lo_ok_reg && crc_hi_ok_reg;
@@ -229,12 +245,12 @@ module sq_frame_rx (
 				end
 			end
 			if (c0_reg) begin
-				crc_lo_ok_reg <= byte_v == crc_reg[7:0];
+				crc_lo_ok_reg <= crc_lo_match;
 				c0_reg <= 1'b0;
 				c1_reg <= 1'b1;
 			end
 			if (c1_reg) begin
-				crc_hi_ok_reg <= byte_v == crc_reg[15:8];
+				crc_hi_ok_reg <= crc_hi_match;
 				c1_reg   <= 1'b0;
 				full_reg <= 1'b1;
 			end

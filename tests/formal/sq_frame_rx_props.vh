@@ -43,6 +43,12 @@
 			assert(!(fp_rv && fp_rerr));
 			assert(rx_hi_reg == |fp_rd[7:2] && rx_nz_reg == (fp_rd != 8'd0) &&
 			       rx_one_reg == (fp_rd == 8'd1));
+			// after an ESC, the CRC byte flags describe crc_reg
+			if (esc_reg && (c0_reg || c1_reg))
+				assert(crc_lo_end_reg == (crc_reg[7:0] == 8'hC0) &&
+				       crc_lo_esc_reg == (crc_reg[7:0] == 8'hDB) &&
+				       crc_hi_end_reg == (crc_reg[15:8] == 8'hC0) &&
+				       crc_hi_esc_reg == (crc_reg[15:8] == 8'hDB));
 			if (cnt_reg >= 10'd3)
 				assert(len_lo_nz_reg == (len_lo_reg != 8'd0) &&
 				       len_lo_one_reg == (len_lo_reg == 8'd1));
@@ -172,6 +178,12 @@
 	always @(*)
 		if (!fp_init && ((m_frm_valid && !fp_frm) || o_ev_ok))
 			assert(fp_good);
+	// and the converse: a body the shadow accepts is accepted (delivered, or
+	// answered busy when it began while another frame was held), whatever
+	// its CRC bytes are (escaped or not)
+	always @(*)
+		if (!fp_init && fp_good)
+			assert(o_ev_ok || (m_busy_valid && !o_ev_crc && !o_ev_framing));
 	// induction strengtheners: the receiver's state matches the shadow's
 	always @(*)
 		if (!fp_init) begin
@@ -195,6 +207,9 @@
 			end
 			if (s_bad && !bad_reg)
 				assert(0);
+			// and bad_reg is the shadow's s_bad or a len over 512
+			if (bad_reg)
+				assert(s_bad || (cnt_reg >= 10'd4 && {s_l1, s_l0} > 16'd512));
 		end
 	// a good frame and a bad-CRC frame both happen
 	always @(*) begin
