@@ -279,7 +279,18 @@ module sq_dispatch #(
 	always @(posedge i_clk)
 		res_beat_reg <= s_res_valid && !s_res_ready && !i_rst;
 	wire byte_ok   = !q_phase_reg || res_done_reg || res_beat_reg;
-	wire byte_go   = !m_body_valid && byte_ok && tx_settle_reg == 2'd2;
+	// The byte goes when the output is free and tx_go_rdy_reg says that the
+	// last cycle was in S_TX, past its first, with the pipeline settled, no
+	// byte going and no cut (timing: one register, not the conditions, in
+	// front of every register a byte updates). byte_ok and tx_settle_reg
+	// only rise between bytes (a beat is given up only when a byte has
+	// taken it), so what held last cycle still holds, and the state is
+	// still S_TX.
+	reg  tx_go_rdy_reg;
+	wire byte_go   = tx_go_rdy_reg && !m_body_valid && !tx_cut_reg;
+	always @(posedge i_clk)
+		tx_go_rdy_reg <= state_reg[I_TX] && !tx_start_reg && byte_ok && tx_settle_reg == 2'd2 &&
+				 !byte_go && !(!m_body_valid && tx_cut_reg) && !i_rst;
 	// Cut the response short: the core ended early, is stuck, or disagrees.
 	// Registered (timing): each of the three conditions rises only in a
 	// cycle after byte_ok was low (the last beat taken, the watchdog counting
@@ -676,25 +687,6 @@ module sq_dispatch #(
 				s_res_ready  <= 1'b0;
 				o_core_rst   <= 1'b1;    // out of step with the response
 				state_reg    <= S_IDLE;
-			end else if (byte_go) begin
-				m_body_valid  <= 1'b1;
-				m_body_data   <= nb_reg;
-				m_body_last   <= tx_final_reg;
-				pidx_reg      <= pidx_reg + 1'b1;
-				tx_left_reg   <= tx_left_reg - 1'b1;
-				tx_final_reg  <= tx_left_reg == 10'd1;
-				tx_settle_reg <= 2'd0;
-				if (pidx_hdr_last_reg)
-					tx_hdr_reg <= 1'b0;
-				if (pidx_q_next_reg)
-					q_phase_reg <= 1'b1;
-				if (q_phase_reg) begin
-					qb_reg <= qb_reg + 1'b1;
-					if (qb_reg == 2'd3)
-						s_res_ready <= 1'b1;
-				end
-				if (tx_final_reg)
-					state_reg <= rsp_kind_reg == K_INFER ? S_DRAIN : S_IDLE;
 			end
 		end
 		// take result beats the response had no room for, up to the last
@@ -711,6 +703,29 @@ module sq_dispatch #(
 		default:
 			state_reg <= S_IDLE;
 		endcase
+
+		// S_TX: the next body byte goes (outside the case: byte_go implies
+		// S_TX past its first cycle, and no cut)
+		if (byte_go) begin
+			m_body_valid  <= 1'b1;
+			m_body_data   <= nb_reg;
+			m_body_last   <= tx_final_reg;
+			pidx_reg      <= pidx_reg + 1'b1;
+			tx_left_reg   <= tx_left_reg - 1'b1;
+			tx_final_reg  <= tx_left_reg == 10'd1;
+			tx_settle_reg <= 2'd0;
+			if (pidx_hdr_last_reg)
+				tx_hdr_reg <= 1'b0;
+			if (pidx_q_next_reg)
+				q_phase_reg <= 1'b1;
+			if (q_phase_reg) begin
+				qb_reg <= qb_reg + 1'b1;
+				if (qb_reg == 2'd3)
+					s_res_ready <= 1'b1;
+			end
+			if (tx_final_reg)
+				state_reg <= rsp_kind_reg == K_INFER ? S_DRAIN : S_IDLE;
+		end
 
 		// the core is stuck before the response began: reset it, answer busy
 		if (wd_stuck) begin
