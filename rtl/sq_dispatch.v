@@ -215,12 +215,14 @@ module sq_dispatch #(
 		end
 	endgenerate
 
-	// The body byte comes out of a two-stage pipeline that runs every cycle
-	// from registers only (timing: the byte muxes and the index compares are
-	// the link's longest paths on the UP5K): stage 1 picks a byte per source
-	// (header, INFO, STATS, INFER), stage 2 picks the source. A byte may go
-	// only when its inputs have been still for two cycles (tx_settle_reg): a
-	// byte waits 10 UART bit times anyway, so the two cycles cost nothing.
+	// The body byte comes out of a pipeline that runs every cycle from
+	// registers only (timing: the byte muxes and the index compares are the
+	// link's longest paths on the UP5K): stage 1 picks a byte per source
+	// (header, INFO, STATS, INFER; INFO and STATS through a stage 0 that picks
+	// the 8-byte group), stage 2 picks the source. A byte may go only when
+	// its inputs have been still for two cycles (tx_settle_reg) and then one
+	// more (tx_go_rdy_reg), which covers the three stages: a byte waits 10
+	// UART bit times anyway, so the cycles cost nothing.
 	// The index flags (header, Q phase, final byte) are updated when a byte
 	// goes, from compares against constants, so no adder sits in front of them.
 	reg  [9:0] pidx_reg;        // payload index of the next body byte (header: -4 .. -1)
@@ -236,6 +238,7 @@ module sq_dispatch #(
 	wire [32*8-1:0] stats_pad = {{(8*8){1'b0}}, stats_vec};
 	wire [1:0] cidx = pidx_reg[1:0] - 2'd2;
 	reg  [7:0] hdr_b1_reg, info_b1_reg, stats_b1_reg, infer_b1_reg;
+	reg [63:0] info_g0_reg, stats_g0_reg;   // INFO and STATS: the byte's 8-byte group
 	reg  [7:0] nb_reg;          // the next body byte (stage 2)
 	always @(posedge i_clk) begin
 		infer_plen_reg <= {out_dim_reg[7:0], 2'b00} + 10'd6;
@@ -248,8 +251,11 @@ module sq_dispatch #(
 		2'd2:    hdr_b1_reg <= rsp_len_reg[7:0];
 		default: hdr_b1_reg <= {6'd0, rsp_len_reg[9:8]};
 		endcase
-		info_b1_reg  <= info_pad[pidx_reg[5:0]*8 +: 8];
-		stats_b1_reg <= stats_pad[pidx_reg[4:0]*8 +: 8];
+		// stage 0 then 1 for INFO and STATS: the 8-byte group, then the byte
+		info_g0_reg  <= info_pad[pidx_reg[5:3]*64 +: 64];
+		stats_g0_reg <= stats_pad[pidx_reg[4:3]*64 +: 64];
+		info_b1_reg  <= info_g0_reg[pidx_reg[2:0]*8 +: 8];
+		stats_b1_reg <= stats_g0_reg[pidx_reg[2:0]*8 +: 8];
 		if (pidx_reg[9:1] == 9'd0)
 			infer_b1_reg <= action_reg[pidx_reg[0]*8 +: 8];
 		else if (!q_phase_reg)
@@ -429,15 +435,15 @@ module sq_dispatch #(
 	// ---- COMMIT checks --------------------------------------------------------
 	wire [15:0] c_in  = sh_reg[47:32];
 	wire [15:0] c_out = sh_reg[63:48];
-	// judged from the shift register's next value, so that S_COMMIT (right
-	// after the last byte) finds the verdict in a register
+	// judged from sh_reg into a register: S_COMMIT waits one cycle for it
+	// (cm_wait_reg; timing: the compares then do not sit behind the buffer's
+	// read port)
 	wire [63:0] sh_next = {i_buf_rdata, sh_reg[63:8]};
-	wire [15:0] c_in_next  = sh_next[47:32];
-	wire [15:0] c_out_next = sh_next[63:48];
 	reg         c_ok_dims_reg;
+	reg         cm_wait_reg;    // S_COMMIT's second cycle
 	always @(posedge i_clk)
-		c_ok_dims_reg <= c_in_next != 16'd0 && c_in_next <= MAXIN32[15:0] &&
-				 c_out_next != 16'd0 && c_out_next <= MAXOUT32[15:0];
+		c_ok_dims_reg <= c_in != 16'd0 && c_in <= MAXIN32[15:0] &&
+				 c_out != 16'd0 && c_out <= MAXOUT32[15:0];
 
 	// A state that responds goes to S_TX (task respond). The response's
 	// fields (kind, payload length, code, and tleft = length + 3, the body
@@ -609,16 +615,20 @@ module sq_dispatch #(
 					state_reg <= S_RD_A;    // 8 bytes, then S_LD_WR
 			end
 
-		state_reg[I_COMMIT]: begin
-			o_frm_release <= 1'b1;
-			if (c_ok_dims_reg) begin
-				model_id_reg <= sh_reg[31:0];
-				in_dim_reg   <= c_in;
-				out_dim_reg  <= c_out;
-				respond;  // K_STATUS, 10'd1, 10'd4, 8'd0
-			end else
-				respond;  // K_ERROR, 10'd2, 10'd5, E_TARGET
-		end
+		state_reg[I_COMMIT]:
+			if (!cm_wait_reg)
+				cm_wait_reg <= 1'b1;
+			else begin
+				cm_wait_reg   <= 1'b0;
+				o_frm_release <= 1'b1;
+				if (c_ok_dims_reg) begin
+					model_id_reg <= sh_reg[31:0];
+					in_dim_reg   <= c_in;
+					out_dim_reg  <= c_out;
+					respond;  // K_STATUS, 10'd1, 10'd4, 8'd0
+				end else
+					respond;  // K_ERROR, 10'd2, 10'd5, E_TARGET
+			end
 
 		state_reg[I_OBS_FEAT]: begin
 			m_obs_data <= obs_shifted;
@@ -748,6 +758,7 @@ module sq_dispatch #(
 		if (i_rst) begin
 			state_reg     <= S_IDLE;
 			tx_start_reg  <= 1'b0;
+			cm_wait_reg   <= 1'b0;
 			o_frm_release <= 1'b0;
 			o_busy_ack    <= 1'b0;
 			o_core_rst    <= 1'b0;
