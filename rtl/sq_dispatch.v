@@ -435,15 +435,21 @@ module sq_dispatch #(
 	// ---- COMMIT checks --------------------------------------------------------
 	wire [15:0] c_in  = sh_reg[47:32];
 	wire [15:0] c_out = sh_reg[63:48];
-	// judged from sh_reg into a register: S_COMMIT waits one cycle for it
-	// (cm_wait_reg; timing: the compares then do not sit behind the buffer's
-	// read port)
+	// judged from sh_reg into registers, then into one: S_COMMIT waits two
+	// cycles for it (cm_wait_reg; timing: the compares then sit neither
+	// behind the buffer's read port nor in front of the response fields)
 	wire [63:0] sh_next = {i_buf_rdata, sh_reg[63:8]};
+	reg         c_in_nz_reg, c_in_le_reg, c_out_nz_reg, c_out_le_reg;
+	reg  [1:0]  cm_wait_reg;    // S_COMMIT's cycles so far, up to 2
 	reg         c_ok_dims_reg;
-	reg         cm_wait_reg;    // S_COMMIT's second cycle
+	always @(posedge i_clk) begin
+		c_in_nz_reg  <= c_in != 16'd0;
+		c_in_le_reg  <= c_in <= MAXIN32[15:0];
+		c_out_nz_reg <= c_out != 16'd0;
+		c_out_le_reg <= c_out <= MAXOUT32[15:0];
+	end
 	always @(posedge i_clk)
-		c_ok_dims_reg <= c_in != 16'd0 && c_in <= MAXIN32[15:0] &&
-				 c_out != 16'd0 && c_out <= MAXOUT32[15:0];
+		c_ok_dims_reg <= c_in_nz_reg && c_in_le_reg && c_out_nz_reg && c_out_le_reg;
 
 	// A state that responds goes to S_TX (task respond). The response's
 	// fields (kind, payload length, code, and tleft = length + 3, the body
@@ -616,10 +622,10 @@ module sq_dispatch #(
 			end
 
 		state_reg[I_COMMIT]:
-			if (!cm_wait_reg)
-				cm_wait_reg <= 1'b1;
+			if (cm_wait_reg != 2'd2)
+				cm_wait_reg <= cm_wait_reg + 1'b1;
 			else begin
-				cm_wait_reg   <= 1'b0;
+				cm_wait_reg   <= 2'd0;
 				o_frm_release <= 1'b1;
 				if (c_ok_dims_reg) begin
 					model_id_reg <= sh_reg[31:0];
@@ -758,7 +764,7 @@ module sq_dispatch #(
 		if (i_rst) begin
 			state_reg     <= S_IDLE;
 			tx_start_reg  <= 1'b0;
-			cm_wait_reg   <= 1'b0;
+			cm_wait_reg   <= 2'd0;
 			o_frm_release <= 1'b0;
 			o_busy_ack    <= 1'b0;
 			o_core_rst    <= 1'b0;
