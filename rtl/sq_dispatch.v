@@ -151,6 +151,8 @@ module sq_dispatch #(
 	reg [15:0] state_reg, rd_ret_reg;   // one-hot
 	reg [7:0]  type_reg, seq_reg;
 	reg [9:0]  len_reg;
+	reg [6:0]  ld_words_reg;    // len_reg[9:3] - 1: a LOAD's words, if len is 8 + 8 * words
+	wire       unused_len = ^len_reg[9:3];  // checked through ld_words_reg (the formal properties read len_reg)
 	reg [8:0]  rd_idx_reg;
 	reg [3:0]  rd_left_reg;
 	reg [63:0] sh_reg;          // bytes read, little-endian, newest at the top
@@ -425,8 +427,10 @@ module sq_dispatch #(
 		default: h_depth = RD_DEPTH[16:0];
 		endcase
 	end
+	// len == 8 + 8 * count, as len[2:0] == 0 and len / 8 - 1 == count, with
+	// len / 8 - 1 registered with len (timing: no adder behind sh_reg)
 	wire h_len_ok = h_count >= 8'd1 && h_count <= 8'd60 &&
-			{1'b0, len_reg} == {h_count[6:0], 3'b000} + 11'd8;
+			len_reg[2:0] == 3'd0 && {1'b0, ld_words_reg} == h_count;
 	wire h_sel_ok = h_mem <= 8'd3 && (h_mem < 8'd2 || h_lane < P32[7:0]);
 	// registered in S_LD_HDR and S_LD_CHK, used in S_LD_DEC (short paths)
 	reg         h_len_ok_reg, h_sel_ok_reg, h_rng_ok_reg;
@@ -550,6 +554,7 @@ module sq_dispatch #(
 			seq_reg  <= d_seq_reg;
 			if (!d_busy_reg) begin
 				len_reg    <= i_frm_len;
+				ld_words_reg <= i_frm_len[9:3] - 7'd1;
 				rd_idx_reg <= 9'd0;
 			end
 			o_frm_release <= d_rel_reg;
@@ -765,6 +770,8 @@ module sq_dispatch #(
 			state_reg     <= S_IDLE;
 			tx_start_reg  <= 1'b0;
 			cm_wait_reg   <= 2'd0;
+			len_reg       <= 10'd0;
+			ld_words_reg  <= 7'h7F;
 			o_frm_release <= 1'b0;
 			o_busy_ack    <= 1'b0;
 			o_core_rst    <= 1'b0;

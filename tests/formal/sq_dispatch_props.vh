@@ -65,6 +65,8 @@
 			  {1'b0, fp_len} == {fp_cnt, 3'b000} + 11'd8;
 	always @(*)
 		if (!fp_init) begin
+			// the LOAD word count kept with len
+			assert(ld_words_reg == len_reg[9:3] - 7'd1);
 			// the state register is one-hot
 			assert(state_reg != 16'd0 && (state_reg & (state_reg - 16'd1)) == 16'd0);
 			// the property
