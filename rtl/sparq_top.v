@@ -19,7 +19,7 @@
 //   STATW          bits of the STATS event counters, 8..32 (16 saves area)
 //   WD_LG          log2 of the cycles the link waits for the core before it
 //                  resets it (sq_dispatch)
-// Outputs: o_led[0] heartbeat (about 1 Hz), o_led[1] link activity; active
+// Outputs: o_led[0] heartbeat (1 Hz), o_led[1] link activity (held 50 ms); active
 // high (boards with active-low LEDs invert).
 // Reset: i_rst (synchronous, active high) or the power-on reset of 16 clocks.
 module sparq_top #(
@@ -159,32 +159,48 @@ module sparq_top #(
 	wire unused_core = ^{res_index, core_busy};
 
 	// ---- LEDs -----------------------------------------------------------------
-	localparam integer HB_HALF = CLK_HZ / 2;          // heartbeat half period
-	localparam integer ACT_HOLD = CLK_HZ / 20;        // activity: 50 ms
-	localparam integer HBW = $clog2(HB_HALF + 1);
-	localparam integer ACW = $clog2(ACT_HOLD + 1);
-	localparam [31:0] HB_LAST32 = HB_HALF - 1;
-	localparam [31:0] ACT_HOLD32 = ACT_HOLD;
+	// A 1 kHz tick paces both LEDs, so that their counters are short (timing:
+	// a 20-bit hold counter's carry chain was the UP5K's longest path in some
+	// placements); the tick's terminal count is registered a cycle ahead.
+	localparam integer TICK   = CLK_HZ / 1000;      // clocks per millisecond
+	localparam integer TW     = $clog2(TICK);
+	localparam [31:0]  TICK_LAST32 = TICK - 1;
+	localparam [8:0]   HB_LAST_MS  = 9'd499;        // heartbeat half period: 500 ms
+	localparam [5:0]   ACT_MS      = 6'd50;         // activity held 50 ms
 
-	reg [HBW-1:0] hb_cnt_reg;
-	reg           hb_reg;
-	reg [ACW-1:0] act_cnt_reg;
+	reg [TW-1:0] tick_cnt_reg;
+	reg          tick_one_reg;  // tick_cnt_reg == 1: the tick comes next cycle
+	reg          tick_reg;      // one cycle per millisecond
+	reg [8:0]    hb_ms_reg;
+	reg          hb_reg;
+	reg [5:0]    act_ms_reg;
 	always @(posedge i_clk) begin
-		if (hb_cnt_reg == HB_LAST32[HBW-1:0]) begin
-			hb_cnt_reg <= {HBW{1'b0}};
-			hb_reg     <= !hb_reg;
-		end else
-			hb_cnt_reg <= hb_cnt_reg + 1'b1;
+		tick_one_reg <= tick_cnt_reg == {{(TW - 1){1'b0}}, 1'b1};
+		tick_reg     <= tick_one_reg;
+		if (tick_one_reg)
+			tick_cnt_reg <= TICK_LAST32[TW-1:0];
+		else
+			tick_cnt_reg <= tick_cnt_reg - 1'b1;
+		if (tick_reg) begin
+			if (hb_ms_reg == HB_LAST_MS) begin
+				hb_ms_reg <= 9'd0;
+				hb_reg    <= !hb_reg;
+			end else
+				hb_ms_reg <= hb_ms_reg + 1'b1;
+		end
 		if (rx_valid || active || line_valid)
-			act_cnt_reg <= ACT_HOLD32[ACW-1:0];
-		else if (act_cnt_reg != 0)
-			act_cnt_reg <= act_cnt_reg - 1'b1;
+			act_ms_reg <= ACT_MS;
+		else if (tick_reg && act_ms_reg != 6'd0)
+			act_ms_reg <= act_ms_reg - 1'b1;
 		if (rst) begin
-			hb_cnt_reg  <= {HBW{1'b0}};
-			hb_reg      <= 1'b0;
-			act_cnt_reg <= {ACW{1'b0}};
+			tick_cnt_reg <= TICK_LAST32[TW-1:0];
+			tick_one_reg <= 1'b0;
+			tick_reg     <= 1'b0;
+			hb_ms_reg    <= 9'd0;
+			hb_reg       <= 1'b0;
+			act_ms_reg   <= 6'd0;
 		end
 	end
-	assign o_led = {act_cnt_reg != 0, hb_reg};
+	assign o_led = {act_ms_reg != 6'd0, hb_reg};
 endmodule
 `default_nettype wire

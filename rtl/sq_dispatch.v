@@ -109,11 +109,20 @@ module sq_dispatch #(
 	localparam [2:0] K_INFO = 3'd0, K_STATS = 3'd1, K_STATUS = 3'd2,
 			 K_ERROR = 3'd3, K_INFER = 3'd4;
 
-	localparam [3:0] S_IDLE = 4'd0, S_RD_A = 4'd1, S_RD_B = 4'd2,
-			 S_LD_HDR = 4'd3, S_LD_WR = 4'd4, S_LD_WAIT = 4'd5,
-			 S_COMMIT = 4'd6, S_OBS_FEAT = 4'd7, S_OBS_BEAT = 4'd8,
-			 S_RES_WAIT = 4'd9, S_TX = 4'd10, S_DRAIN = 4'd11,
-			 S_OBS_PAD = 4'd12, S_LD_CHK = 4'd13, S_LD_DEC = 4'd14;
+	// one-hot states (timing: a state test is one flip-flop, not a 4-bit
+	// decode in front of every register the state drives); I_* index the bit
+	localparam integer I_IDLE = 0, I_RD_A = 1, I_RD_B = 2, I_LD_HDR = 3, I_LD_WR = 4,
+			   I_LD_WAIT = 5, I_COMMIT = 6, I_OBS_FEAT = 7, I_OBS_BEAT = 8,
+			   I_RES_WAIT = 9, I_TX = 10, I_DRAIN = 11, I_OBS_PAD = 12,
+			   I_LD_CHK = 13, I_LD_DEC = 14, I_GO = 15;
+	localparam [15:0] S_IDLE = 16'd1 << I_IDLE, S_RD_A = 16'd1 << I_RD_A,
+			  S_RD_B = 16'd1 << I_RD_B, S_LD_HDR = 16'd1 << I_LD_HDR,
+			  S_LD_WR = 16'd1 << I_LD_WR, S_LD_WAIT = 16'd1 << I_LD_WAIT,
+			  S_COMMIT = 16'd1 << I_COMMIT, S_OBS_FEAT = 16'd1 << I_OBS_FEAT,
+			  S_OBS_BEAT = 16'd1 << I_OBS_BEAT, S_RES_WAIT = 16'd1 << I_RES_WAIT,
+			  S_TX = 16'd1 << I_TX, S_DRAIN = 16'd1 << I_DRAIN,
+			  S_OBS_PAD = 16'd1 << I_OBS_PAD, S_LD_CHK = 16'd1 << I_LD_CHK,
+			  S_LD_DEC = 16'd1 << I_LD_DEC, S_GO = 16'd1 << I_GO;
 
 	generate
 		if (P < 1 || P > 16 || AW < 2 || AW > 16 || ACCW < 8 || ACCW > 48 ||
@@ -139,13 +148,16 @@ module sq_dispatch #(
 	reg [31:0]      c_last_cycles;
 
 	// ---- request state --------------------------------------------------------
-	reg [3:0]  state_reg, rd_ret_reg;
+	reg [15:0] state_reg, rd_ret_reg;   // one-hot
 	reg [7:0]  type_reg, seq_reg;
 	reg [9:0]  len_reg;
+	reg [6:0]  ld_words_reg;    // len_reg[9:3] - 1: a LOAD's words, if len is 8 + 8 * words
+	wire       unused_len = ^len_reg[9:3];  // checked through ld_words_reg (the formal properties read len_reg)
 	reg [8:0]  rd_idx_reg;
 	reg [3:0]  rd_left_reg;
 	reg [63:0] sh_reg;          // bytes read, little-endian, newest at the top
 	reg [7:0]  ld_left_reg;
+	reg        ld_last_reg;     // ld_left_reg == 1, set with the count
 	// observation features still to store, and whether that is 0 or 1 (the
 	// flags are set with the count, so no compare sits in the state decode)
 	reg [15:0] feat_left_reg;
@@ -167,9 +179,9 @@ module sq_dispatch #(
 	// ---- watchdog: cycles spent waiting on the core ---------------------------
 	reg  [WD_LG:0] wd_reg;
 	wire wd_fire = wd_reg[WD_LG];
-	wire core_wait = state_reg == S_OBS_BEAT || state_reg == S_RES_WAIT ||
-			 state_reg == S_LD_WAIT || state_reg == S_DRAIN ||
-			 (state_reg == S_TX && !byte_ok);
+	wire core_wait = state_reg[I_OBS_BEAT] || state_reg[I_RES_WAIT] ||
+			 state_reg[I_LD_WAIT] || state_reg[I_DRAIN] ||
+			 (state_reg[I_TX] && !byte_ok);
 	always @(posedge i_clk)
 		if (i_rst || !core_wait || wd_fire)
 			wd_reg <= {(WD_LG + 1){1'b0}};
@@ -178,7 +190,7 @@ module sq_dispatch #(
 
 	assign o_buf_raddr = rd_idx_reg;
 	assign m_ld_data   = sh_reg;
-	assign o_active    = state_reg != S_IDLE;
+	assign o_active    = !state_reg[I_IDLE];
 
 	// ---- response bytes -------------------------------------------------------
 	wire [34*8-1:0] info_vec = {BAUD32, CLK32, BUILD_ID, model_id_reg,
@@ -205,12 +217,14 @@ module sq_dispatch #(
 		end
 	endgenerate
 
-	// The body byte comes out of a two-stage pipeline that runs every cycle
-	// from registers only (timing: the byte muxes and the index compares are
-	// the link's longest paths on the UP5K): stage 1 picks a byte per source
-	// (header, INFO, STATS, INFER), stage 2 picks the source. A byte may go
-	// only when its inputs have been still for two cycles (tx_settle_reg): a
-	// byte waits 10 UART bit times anyway, so the two cycles cost nothing.
+	// The body byte comes out of a pipeline that runs every cycle from
+	// registers only (timing: the byte muxes and the index compares are the
+	// link's longest paths on the UP5K): stage 1 picks a byte per source
+	// (header, INFO, STATS, INFER; INFO and STATS through a stage 0 that picks
+	// the 8-byte group), stage 2 picks the source. A byte may go only when
+	// its inputs have been still for two cycles (tx_settle_reg) and then one
+	// more (tx_go_rdy_reg), which covers the three stages: a byte waits 10
+	// UART bit times anyway, so the cycles cost nothing.
 	// The index flags (header, Q phase, final byte) are updated when a byte
 	// goes, from compares against constants, so no adder sits in front of them.
 	reg  [9:0] pidx_reg;        // payload index of the next body byte (header: -4 .. -1)
@@ -220,14 +234,17 @@ module sq_dispatch #(
 	reg        tx_final_reg;    // the next byte is the last (tx_left_reg == 0)
 	reg  [1:0] tx_settle_reg;   // cycles the pipeline's inputs have been still, up to 2
 	reg  [9:0] infer_plen_reg;  // INFER payload length for out_dim_reg: 6 + 4 * out_dim
+	reg  [9:0] infer_tleft_reg; // and its body bytes after the first: infer_plen_reg + 3
 	// every byte of INFO and STATS, padded to a power of two (never sent)
 	wire [64*8-1:0] info_pad  = {{(30*8){1'b0}}, info_vec};
 	wire [32*8-1:0] stats_pad = {{(8*8){1'b0}}, stats_vec};
 	wire [1:0] cidx = pidx_reg[1:0] - 2'd2;
 	reg  [7:0] hdr_b1_reg, info_b1_reg, stats_b1_reg, infer_b1_reg;
+	reg [63:0] info_g0_reg, stats_g0_reg;   // INFO and STATS: the byte's 8-byte group
 	reg  [7:0] nb_reg;          // the next body byte (stage 2)
 	always @(posedge i_clk) begin
 		infer_plen_reg <= {out_dim_reg[7:0], 2'b00} + 10'd6;
+		infer_tleft_reg <= {out_dim_reg[7:0], 2'b00} + 10'd9;
 		in_dim_one_reg <= in_dim_reg == 16'd1;
 		// stage 1
 		case (pidx_reg[1:0])
@@ -236,8 +253,11 @@ module sq_dispatch #(
 		2'd2:    hdr_b1_reg <= rsp_len_reg[7:0];
 		default: hdr_b1_reg <= {6'd0, rsp_len_reg[9:8]};
 		endcase
-		info_b1_reg  <= info_pad[pidx_reg[5:0]*8 +: 8];
-		stats_b1_reg <= stats_pad[pidx_reg[4:0]*8 +: 8];
+		// stage 0 then 1 for INFO and STATS: the 8-byte group, then the byte
+		info_g0_reg  <= info_pad[pidx_reg[5:3]*64 +: 64];
+		stats_g0_reg <= stats_pad[pidx_reg[4:3]*64 +: 64];
+		info_b1_reg  <= info_g0_reg[pidx_reg[2:0]*8 +: 8];
+		stats_b1_reg <= stats_g0_reg[pidx_reg[2:0]*8 +: 8];
 		if (pidx_reg[9:1] == 9'd0)
 			infer_b1_reg <= action_reg[pidx_reg[0]*8 +: 8];
 		else if (!q_phase_reg)
@@ -259,11 +279,41 @@ module sq_dispatch #(
 			default:  nb_reg <= 8'd0;
 			endcase
 	end
-	// the byte can go now (a Q-value byte needs its beat)
-	wire byte_ok   = !q_phase_reg || res_done_reg || (s_res_valid && !s_res_ready);
-	wire byte_go   = !m_body_valid && byte_ok && tx_settle_reg == 2'd2;
-	// cut the response short: the core ended early, is stuck, or disagrees
-	wire tx_cut    = q_phase_reg && (res_done_reg || wd_fire || res_bad_reg);
+	// the byte can go now (a Q-value byte needs its beat). The core's beat is
+	// seen through a register (timing: s_res_valid may come from the core's
+	// logic, not a flip-flop): one cycle late, and low in the cycle after a
+	// beat is taken; the byte waits for tx_settle_reg anyway.
+	reg  res_beat_reg;          // a result beat is there, not yet being taken
+	always @(posedge i_clk)
+		res_beat_reg <= s_res_valid && !s_res_ready && !i_rst;
+	wire byte_ok   = !q_phase_reg || res_done_reg || res_beat_reg;
+	// The byte goes when the output is free and tx_go_rdy_reg says that the
+	// last cycle was in S_TX, past its first, with the pipeline settled, no
+	// byte going and no cut (timing: one register, not the conditions, in
+	// front of every register a byte updates). byte_ok and tx_settle_reg
+	// only rise between bytes (a beat is given up only when a byte has
+	// taken it), so what held last cycle still holds, and the state is
+	// still S_TX.
+	reg  tx_go_rdy_reg;
+	wire byte_go   = tx_go_rdy_reg && !m_body_valid && !tx_cut_reg;
+	always @(posedge i_clk)
+		tx_go_rdy_reg <= state_reg[I_TX] && !tx_start_reg && byte_ok && tx_settle_reg == 2'd2 &&
+				 !byte_go && !(!m_body_valid && tx_cut_reg) && !i_rst;
+	// Cut the response short: the core ended early, is stuck, or disagrees.
+	// Registered (timing): each of the three conditions rises only in a
+	// cycle after byte_ok was low (the last beat taken, the watchdog counting
+	// while no beat is there, q_phase_reg set as a byte went), so tx_settle_reg
+	// is below 2 while tx_cut_reg catches up and no byte goes in between.
+	reg  tx_cut_reg;
+	// the byte index flags for the next byte, registered from pidx_reg too
+	// (pidx_reg is still for two cycles before a byte goes)
+	reg  pidx_hdr_last_reg;     // pidx_reg == -1: the header's last byte
+	reg  pidx_q_next_reg;       // INFER and pidx_reg == 5: Q-values follow
+	always @(posedge i_clk) begin
+		tx_cut_reg <= !tx_start_reg && q_phase_reg && (res_done_reg || wd_fire || res_bad_reg);
+		pidx_hdr_last_reg <= pidx_reg == 10'h3FF;
+		pidx_q_next_reg   <= rsp_kind_reg == K_INFER && pidx_reg == 10'd5;
+	end
 
 	// ---- the observation feature just read ------------------------------------
 	wire [15:0] feat16 = WIDE_ACT ? sh_reg[63:48] : {{8{sh_reg[63]}}, sh_reg[63:56]};
@@ -281,7 +331,7 @@ module sq_dispatch #(
 	endgenerate
 	wire        slot_last = {27'd0, slot_reg} == P32 - 1;
 	always @(*)
-		obs_in = state_reg == S_OBS_PAD ? {AW{1'b0}} : feat16[AW-1:0];
+		obs_in = state_reg[I_OBS_PAD] ? {AW{1'b0}} : feat16[AW-1:0];
 	wire [3:0]  feat_bytes = WIDE_ACT ? 4'd2 : 4'd1;
 	wire [10:0] infer_len = WIDE_ACT ? {in_dim_reg[9:0], 1'b0} : {1'b0, in_dim_reg[9:0]};
 
@@ -320,6 +370,48 @@ module sq_dispatch #(
 		end
 	end
 
+	// ---- the next request, decided a cycle before S_GO applies it -------------
+	// Computed every cycle from registers; S_IDLE moves to S_GO when a busy
+	// notice or a decoded frame is there, and S_GO applies the decision made
+	// in that S_IDLE cycle (timing: the priority decode and the response
+	// fields then sit in front of these registers only, not in front of every
+	// request register; one cycle more per request). The notice is
+	// acknowledged, and its type and seq taken, in that same S_IDLE cycle.
+	wire       busy_go = i_busy_valid && !o_busy_ack;
+	wire       frm_go  = i_frm_valid && frm_v2_reg && !o_frm_release;
+	reg        d_busy_reg;      // answer the busy notice
+	reg        d_rsp_reg;       // respond at once (busy, bad frame, INFO, STATS, RESET)
+	reg        d_rel_reg;       // release the frame at once
+	reg        d_reset_reg;     // RESET: reset the core, clear the counters
+	reg        d_infer_reg;     // INFER: start the observation
+	reg  [2:0] d_kind_reg;
+	reg  [9:0] d_plen_reg, d_tleft_reg;
+	reg  [7:0] d_code_reg, d_type_reg, d_seq_reg;
+	reg  [3:0] d_rd_n_reg;      // otherwise: read d_rd_n_reg bytes, ...
+	reg [15:0] d_ret_reg;       // ... then go to d_ret_reg
+	always @(posedge i_clk) begin
+		d_busy_reg  <= busy_go;
+		d_rsp_reg   <= busy_go || frm_bad_reg || ft_info || ft_stats || ft_reset;
+		d_rel_reg   <= !busy_go && (frm_bad_reg || ft_info || ft_stats || ft_reset);
+		d_reset_reg <= !busy_go && !frm_bad_reg && !ft_info && !ft_stats && ft_reset;
+		d_infer_reg <= ft_infer;
+		d_type_reg  <= busy_go ? i_busy_type : ft_type;
+		d_seq_reg   <= busy_go ? i_busy_seq : i_frm_seq;
+		if (busy_go) begin
+			d_kind_reg <= K_ERROR; d_plen_reg <= 10'd2; d_tleft_reg <= 10'd5; d_code_reg <= E_BUSY;
+		end else if (frm_bad_reg) begin
+			d_kind_reg <= K_ERROR; d_plen_reg <= 10'd2; d_tleft_reg <= 10'd5; d_code_reg <= frm_code_reg;
+		end else if (ft_info) begin
+			d_kind_reg <= K_INFO; d_plen_reg <= 10'd34; d_tleft_reg <= 10'd37; d_code_reg <= 8'd0;
+		end else if (ft_stats) begin
+			d_kind_reg <= K_STATS; d_plen_reg <= 10'd24; d_tleft_reg <= 10'd27; d_code_reg <= 8'd0;
+		end else begin
+			d_kind_reg <= K_STATUS; d_plen_reg <= 10'd1; d_tleft_reg <= 10'd4; d_code_reg <= 8'd0;
+		end
+		d_rd_n_reg <= ft_infer ? feat_bytes : 4'd8;
+		d_ret_reg  <= ft_infer ? S_OBS_FEAT : (ft_load ? S_LD_HDR : S_COMMIT);
+	end
+
 	// ---- LOAD header checks ---------------------------------------------------
 	wire [7:0]  h_mem   = sh_reg[7:0];
 	wire [7:0]  h_lane  = sh_reg[15:8];
@@ -335,8 +427,10 @@ module sq_dispatch #(
 		default: h_depth = RD_DEPTH[16:0];
 		endcase
 	end
+	// len == 8 + 8 * count, as len[2:0] == 0 and len / 8 - 1 == count, with
+	// len / 8 - 1 registered with len (timing: no adder behind sh_reg)
 	wire h_len_ok = h_count >= 8'd1 && h_count <= 8'd60 &&
-			{1'b0, len_reg} == {h_count[6:0], 3'b000} + 11'd8;
+			len_reg[2:0] == 3'd0 && {1'b0, ld_words_reg} == h_count;
 	wire h_sel_ok = h_mem <= 8'd3 && (h_mem < 8'd2 || h_lane < P32[7:0]);
 	// registered in S_LD_HDR and S_LD_CHK, used in S_LD_DEC (short paths)
 	reg         h_len_ok_reg, h_sel_ok_reg, h_rng_ok_reg;
@@ -345,49 +439,101 @@ module sq_dispatch #(
 	// ---- COMMIT checks --------------------------------------------------------
 	wire [15:0] c_in  = sh_reg[47:32];
 	wire [15:0] c_out = sh_reg[63:48];
-	// judged from the shift register's next value, so that S_COMMIT (right
-	// after the last byte) finds the verdict in a register
+	// judged from sh_reg into registers, then into one: S_COMMIT waits two
+	// cycles for it (cm_wait_reg; timing: the compares then sit neither
+	// behind the buffer's read port nor in front of the response fields)
 	wire [63:0] sh_next = {i_buf_rdata, sh_reg[63:8]};
-	wire [15:0] c_in_next  = sh_next[47:32];
-	wire [15:0] c_out_next = sh_next[63:48];
+	reg         c_in_nz_reg, c_in_le_reg, c_out_nz_reg, c_out_le_reg;
+	reg  [1:0]  cm_wait_reg;    // S_COMMIT's cycles so far, up to 2
 	reg         c_ok_dims_reg;
+	always @(posedge i_clk) begin
+		c_in_nz_reg  <= c_in != 16'd0;
+		c_in_le_reg  <= c_in <= MAXIN32[15:0];
+		c_out_nz_reg <= c_out != 16'd0;
+		c_out_le_reg <= c_out <= MAXOUT32[15:0];
+	end
 	always @(posedge i_clk)
-		c_ok_dims_reg <= c_in_next != 16'd0 && c_in_next <= MAXIN32[15:0] &&
-				 c_out_next != 16'd0 && c_out_next <= MAXOUT32[15:0];
+		c_ok_dims_reg <= c_in_nz_reg && c_in_le_reg && c_out_nz_reg && c_out_le_reg;
 
-	task respond;
+	// A state that responds goes to S_TX (task respond). The response's
+	// fields (kind, payload length, code, and tleft = length + 3, the body
+	// bytes after the first) are loaded in every cycle outside S_TX from the
+	// current state, and S_TX's first cycle (tx_start_reg) sets up the byte
+	// index from them, in one place (timing: no enable from every responding
+	// state's conditions, no adder behind the state decode):
+	//   the watchdog in S_OBS_BEAT, S_RES_WAIT, S_LD_WAIT   ERROR busy
+	//   S_GO       the decision (busy, bad frame, INFO, STATS, RESET)
+	//   S_LD_DEC   ERROR bad length, else bad target
+	//   S_LD_WAIT  STATUS ok (the LOAD's last word)
+	//   S_COMMIT   STATUS ok, or ERROR bad target
+	//   S_RES_WAIT INFER
+	reg        tx_start_reg;
+	reg  [9:0] tx_tleft_reg;
+	wire       wd_stuck = wd_fire && (state_reg[I_OBS_BEAT] || state_reg[I_RES_WAIT] ||
+				      state_reg[I_LD_WAIT]);
+	task rsp_fields;
 		input [2:0] kind;
 		input [9:0] plen;
+		input [9:0] tleft;
 		input [7:0] code;
 		begin
 			rsp_kind_reg <= kind;
 			rsp_len_reg  <= plen;
+			tx_tleft_reg <= tleft;
 			rsp_code_reg <= code;
-			pidx_reg     <= 10'h3FC;  // -4: the header's first byte
-			tx_left_reg  <= plen + 10'd3;
-			tx_hdr_reg   <= 1'b1;
-			q_phase_reg  <= 1'b0;
-			tx_final_reg <= 1'b0;     // a body has 5 bytes or more
-			tx_settle_reg <= 2'd0;
+		end
+	endtask
+	always @(posedge i_clk)
+		if (!state_reg[I_TX]) begin
+			if (wd_stuck)
+				rsp_fields(K_ERROR, 10'd2, 10'd5, E_BUSY);
+			else if (state_reg[I_GO])
+				rsp_fields(d_kind_reg, d_plen_reg, d_tleft_reg, d_code_reg);
+			else if (state_reg[I_LD_DEC])
+				rsp_fields(K_ERROR, 10'd2, 10'd5, h_len_ok_reg ? E_TARGET : E_LEN);
+			else if (state_reg[I_LD_WAIT] || (state_reg[I_COMMIT] && c_ok_dims_reg))
+				rsp_fields(K_STATUS, 10'd1, 10'd4, 8'd0);
+			else if (state_reg[I_COMMIT])
+				rsp_fields(K_ERROR, 10'd2, 10'd5, E_TARGET);
+			else
+				rsp_fields(K_INFER, infer_plen_reg, infer_tleft_reg, 8'd0);
+		end
+	task respond;
+		begin
+			tx_start_reg <= 1'b1;     // S_TX's first cycle sets up the byte index
 			state_reg    <= S_TX;
 		end
 	endtask
 
-	task read_bytes;
-		input [3:0] n;
-		input [3:0] ret;
-		begin
-			rd_left_reg <= n;
-			rd_ret_reg  <= ret;
-			state_reg   <= S_RD_A;
-		end
-	endtask
+	// A state that reads payload bytes goes to S_RD_A; how many bytes, and the
+	// state after them, are loaded into rd_left_reg and rd_ret_reg in every
+	// cycle outside S_RD_A/S_RD_B from the current state (timing: those
+	// registers then need no enable from every reading state's conditions):
+	//   S_GO        d_rd_n_reg, d_ret_reg (INFER, LOAD header, COMMIT)
+	//   S_LD_DEC, S_LD_WAIT     8, S_LD_WR (a LOAD word)
+	//   S_OBS_FEAT, S_OBS_BEAT  feat_bytes, S_OBS_FEAT (a feature)
+	wire rd_in = state_reg[I_RD_A] || state_reg[I_RD_B];
+	always @(posedge i_clk)
+		if (!rd_in) begin
+			if (state_reg[I_GO]) begin
+				rd_left_reg <= d_rd_n_reg;
+				rd_ret_reg  <= d_ret_reg;
+			end else if (state_reg[I_LD_DEC] || state_reg[I_LD_WAIT]) begin
+				rd_left_reg <= 4'd8;
+				rd_ret_reg  <= S_LD_WR;
+			end else begin
+				rd_left_reg <= feat_bytes;
+				rd_ret_reg  <= S_OBS_FEAT;
+			end
+		end else if (state_reg[I_RD_B])
+			rd_left_reg <= rd_left_reg - 1'b1;
 
 	always @(posedge i_clk) begin
 		o_frm_release <= 1'b0;
 		o_busy_ack    <= 1'b0;
 		o_core_rst    <= 1'b0;
 		clr_stats     <= 1'b0;
+		tx_start_reg  <= 1'b0;
 		if (m_body_ready)
 			m_body_valid <= 1'b0;
 		if (s_res_ready && s_res_valid) begin
@@ -396,108 +542,106 @@ module sq_dispatch #(
 				res_done_reg <= 1'b1;
 		end
 
-		case (state_reg)
-		S_IDLE:
-			if (i_busy_valid && !o_busy_ack) begin
-				o_busy_ack <= 1'b1;
-				type_reg   <= i_busy_type;
-				seq_reg    <= i_busy_seq;
-				respond(K_ERROR, 10'd2, E_BUSY);
-			end else if (i_frm_valid && frm_v2_reg && !o_frm_release) begin
-				type_reg   <= ft_type;
-				seq_reg    <= i_frm_seq;
+		(* parallel_case *)
+		case (1'b1)
+		state_reg[I_IDLE]:
+			if (busy_go || frm_go) begin
+				o_busy_ack <= busy_go;
+				state_reg  <= S_GO;
+			end
+		state_reg[I_GO]: begin
+			type_reg <= d_type_reg;
+			seq_reg  <= d_seq_reg;
+			if (!d_busy_reg) begin
 				len_reg    <= i_frm_len;
+				ld_words_reg <= i_frm_len[9:3] - 7'd1;
 				rd_idx_reg <= 9'd0;
-				if (frm_bad_reg) begin
-					o_frm_release <= 1'b1;
-					respond(K_ERROR, 10'd2, frm_code_reg);
-				end else if (ft_info) begin
-					o_frm_release <= 1'b1;
-					respond(K_INFO, 10'd34, 8'd0);
-				end else if (ft_stats) begin
-					o_frm_release <= 1'b1;
-					respond(K_STATS, 10'd24, 8'd0);
-				end else if (ft_reset) begin
-					o_frm_release <= 1'b1;
-					o_core_rst    <= 1'b1;
-					clr_stats     <= 1'b1;
-					respond(K_STATUS, 10'd1, 8'd0);
-				end else if (ft_infer) begin
+			end
+			o_frm_release <= d_rel_reg;
+			o_core_rst    <= d_reset_reg;
+			clr_stats     <= d_reset_reg;
+			if (d_rsp_reg)
+				respond;  // d_kind_reg, d_plen_reg, d_tleft_reg, d_code_reg
+			else begin
+				if (d_infer_reg) begin
 					feat_left_reg <= in_dim_reg;
 					feat_zero_reg <= 1'b0;      // in_dim >= 1
 					feat_one_reg  <= in_dim_one_reg;
 					slot_reg      <= 5'd0;
-					read_bytes(feat_bytes, S_OBS_FEAT);
-				end else if (ft_load)
-					read_bytes(4'd8, S_LD_HDR);
-				else
-					read_bytes(4'd8, S_COMMIT);
+				end
+				state_reg <= S_RD_A;    // d_rd_n_reg bytes, then d_ret_reg
 			end
+		end
 
 		// read rd_left bytes of the payload into sh_reg, then go to rd_ret
-		S_RD_A:
+		state_reg[I_RD_A]:
 			state_reg <= S_RD_B;
-		S_RD_B: begin
+		state_reg[I_RD_B]: begin
 			sh_reg      <= sh_next;
 			rd_idx_reg  <= rd_idx_reg + 1'b1;
-			rd_left_reg <= rd_left_reg - 1'b1;
 			state_reg   <= rd_left_reg == 4'd1 ? rd_ret_reg : S_RD_A;
 		end
 
-		S_LD_HDR: begin
+		state_reg[I_LD_HDR]: begin
 			h_len_ok_reg <= h_len_ok;
 			h_sel_ok_reg <= h_sel_ok;
 			h_end_reg    <= h_end;
 			h_depth_reg  <= h_depth;
 			state_reg    <= S_LD_CHK;
 		end
-		S_LD_CHK: begin
+		state_reg[I_LD_CHK]: begin
 			h_rng_ok_reg <= h_end_reg <= h_depth_reg;
 			state_reg    <= S_LD_DEC;
 		end
-		S_LD_DEC:
+		state_reg[I_LD_DEC]:
 			if (!h_len_ok_reg) begin
 				o_frm_release <= 1'b1;
-				respond(K_ERROR, 10'd2, E_LEN);
+				respond;  // K_ERROR, 10'd2, 10'd5, E_LEN
 			end else if (!h_sel_ok_reg || !h_rng_ok_reg) begin
 				o_frm_release <= 1'b1;
-				respond(K_ERROR, 10'd2, E_TARGET);
+				respond;  // K_ERROR, 10'd2, 10'd5, E_TARGET
 			end else begin
 				m_ld_mem    <= h_mem[1:0];
 				m_ld_lane   <= h_lane[3:0];
 				m_ld_addr   <= h_addr;
 				ld_left_reg <= h_count;
-				read_bytes(4'd8, S_LD_WR);
+				ld_last_reg <= h_count == 8'd1;
+				state_reg   <= S_RD_A;  // 8 bytes, then S_LD_WR
 			end
-		S_LD_WR: begin
+		state_reg[I_LD_WR]: begin
 			m_ld_valid <= 1'b1;    // m_ld_data is sh_reg, unchanged until the beat moves
 			state_reg  <= S_LD_WAIT;
 		end
-		S_LD_WAIT:
+		state_reg[I_LD_WAIT]:
 			if (m_ld_ready) begin
 				m_ld_valid  <= 1'b0;
 				m_ld_addr   <= m_ld_addr + 1'b1;
 				ld_left_reg <= ld_left_reg - 1'b1;
-				if (ld_left_reg == 8'd1) begin
+				ld_last_reg <= ld_left_reg == 8'd2;
+				if (ld_last_reg) begin
 					o_frm_release <= 1'b1;
 					c_loads       <= c_loads + 1'b1;
-					respond(K_STATUS, 10'd1, 8'd0);
+					respond;  // K_STATUS, 10'd1, 10'd4, 8'd0
 				end else
-					read_bytes(4'd8, S_LD_WR);
+					state_reg <= S_RD_A;    // 8 bytes, then S_LD_WR
 			end
 
-		S_COMMIT: begin
-			o_frm_release <= 1'b1;
-			if (c_ok_dims_reg) begin
-				model_id_reg <= sh_reg[31:0];
-				in_dim_reg   <= c_in;
-				out_dim_reg  <= c_out;
-				respond(K_STATUS, 10'd1, 8'd0);
-			end else
-				respond(K_ERROR, 10'd2, E_TARGET);
-		end
+		state_reg[I_COMMIT]:
+			if (cm_wait_reg != 2'd2)
+				cm_wait_reg <= cm_wait_reg + 1'b1;
+			else begin
+				cm_wait_reg   <= 2'd0;
+				o_frm_release <= 1'b1;
+				if (c_ok_dims_reg) begin
+					model_id_reg <= sh_reg[31:0];
+					in_dim_reg   <= c_in;
+					out_dim_reg  <= c_out;
+					respond;  // K_STATUS, 10'd1, 10'd4, 8'd0
+				end else
+					respond;  // K_ERROR, 10'd2, 10'd5, E_TARGET
+			end
 
-		S_OBS_FEAT: begin
+		state_reg[I_OBS_FEAT]: begin
 			m_obs_data <= obs_shifted;
 			feat_left_reg <= feat_left_reg - 1'b1;
 			feat_zero_reg <= feat_one_reg;
@@ -509,9 +653,9 @@ module sq_dispatch #(
 			end else if (feat_one_reg)
 				state_reg <= S_OBS_PAD;
 			else
-				read_bytes(feat_bytes, S_OBS_FEAT);
+				state_reg <= S_RD_A;    // feat_bytes, then S_OBS_FEAT
 		end
-		S_OBS_PAD: begin
+		state_reg[I_OBS_PAD]: begin
 			m_obs_data <= obs_shifted;
 			slot_reg   <= slot_reg + 1'b1;
 			if (slot_last) begin
@@ -519,7 +663,7 @@ module sq_dispatch #(
 				state_reg   <= S_OBS_BEAT;
 			end
 		end
-		S_OBS_BEAT:
+		state_reg[I_OBS_BEAT]:
 			if (m_obs_ready) begin
 				m_obs_valid <= 1'b0;
 				slot_reg    <= 5'd0;
@@ -527,10 +671,10 @@ module sq_dispatch #(
 					o_frm_release <= 1'b1;
 					state_reg     <= S_RES_WAIT;
 				end else
-					read_bytes(feat_bytes, S_OBS_FEAT);
+					state_reg <= S_RD_A;  // feat_bytes, then S_OBS_FEAT
 			end
 
-		S_RES_WAIT:
+		state_reg[I_RES_WAIT]:
 			if (s_res_valid) begin
 				action_reg    <= {{(16 - DIMW){1'b0}}, s_res_action};
 				cycles_reg    <= i_cycles;
@@ -539,17 +683,24 @@ module sq_dispatch #(
 				qb_reg        <= 2'd0;
 				res_done_reg  <= 1'b0;
 				res_bad_reg   <= {{(16 - DIMW){1'b0}}, s_res_action} >= out_dim_reg;
-				respond(K_INFER, infer_plen_reg, 8'd0);
+				respond;  // K_INFER, infer_plen_reg, infer_tleft_reg, 8'd0
 			end
 
 		// stream the response body, one byte whenever the output is empty
-		S_TX: begin
+		state_reg[I_TX]: if (tx_start_reg) begin
+			pidx_reg      <= 10'h3FC;  // -4: the header's first byte
+			tx_left_reg   <= tx_tleft_reg;
+			tx_hdr_reg    <= 1'b1;
+			q_phase_reg   <= 1'b0;
+			tx_final_reg  <= 1'b0;     // a body has 5 bytes or more
+			tx_settle_reg <= 2'd0;
+		end else begin
 			// the byte pipeline's inputs are still: the index, and the core's beat
 			if (!byte_ok)
 				tx_settle_reg <= 2'd0;
 			else if (tx_settle_reg != 2'd2)
 				tx_settle_reg <= tx_settle_reg + 1'b1;
-			if (!m_body_valid && tx_cut) begin
+			if (!m_body_valid && tx_cut_reg) begin
 				// one last byte, then the frame ends shorter than its len
 				m_body_valid <= 1'b1;
 				m_body_data  <= 8'd0;
@@ -557,29 +708,10 @@ module sq_dispatch #(
 				s_res_ready  <= 1'b0;
 				o_core_rst   <= 1'b1;    // out of step with the response
 				state_reg    <= S_IDLE;
-			end else if (byte_go) begin
-				m_body_valid  <= 1'b1;
-				m_body_data   <= nb_reg;
-				m_body_last   <= tx_final_reg;
-				pidx_reg      <= pidx_reg + 1'b1;
-				tx_left_reg   <= tx_left_reg - 1'b1;
-				tx_final_reg  <= tx_left_reg == 10'd1;
-				tx_settle_reg <= 2'd0;
-				if (pidx_reg == 10'h3FF)
-					tx_hdr_reg <= 1'b0;
-				if (rsp_kind_reg == K_INFER && pidx_reg == 10'd5)
-					q_phase_reg <= 1'b1;
-				if (q_phase_reg) begin
-					qb_reg <= qb_reg + 1'b1;
-					if (qb_reg == 2'd3)
-						s_res_ready <= 1'b1;
-				end
-				if (tx_final_reg)
-					state_reg <= rsp_kind_reg == K_INFER ? S_DRAIN : S_IDLE;
 			end
 		end
 		// take result beats the response had no room for, up to the last
-		S_DRAIN:
+		state_reg[I_DRAIN]:
 			if (res_done_reg || (s_res_ready && s_res_valid && s_res_last))
 				state_reg <= S_IDLE;
 			else if (wd_fire) begin
@@ -593,14 +725,36 @@ module sq_dispatch #(
 			state_reg <= S_IDLE;
 		endcase
 
+		// S_TX: the next body byte goes (outside the case: byte_go implies
+		// S_TX past its first cycle, and no cut)
+		if (byte_go) begin
+			m_body_valid  <= 1'b1;
+			m_body_data   <= nb_reg;
+			m_body_last   <= tx_final_reg;
+			pidx_reg      <= pidx_reg + 1'b1;
+			tx_left_reg   <= tx_left_reg - 1'b1;
+			tx_final_reg  <= tx_left_reg == 10'd1;
+			tx_settle_reg <= 2'd0;
+			if (pidx_hdr_last_reg)
+				tx_hdr_reg <= 1'b0;
+			if (pidx_q_next_reg)
+				q_phase_reg <= 1'b1;
+			if (q_phase_reg) begin
+				qb_reg <= qb_reg + 1'b1;
+				if (qb_reg == 2'd3)
+					s_res_ready <= 1'b1;
+			end
+			if (tx_final_reg)
+				state_reg <= rsp_kind_reg == K_INFER ? S_DRAIN : S_IDLE;
+		end
+
 		// the core is stuck before the response began: reset it, answer busy
-		if (wd_fire && (state_reg == S_OBS_BEAT || state_reg == S_RES_WAIT ||
-				state_reg == S_LD_WAIT)) begin
+		if (wd_stuck) begin
 			m_obs_valid   <= 1'b0;
 			m_ld_valid    <= 1'b0;
 			o_core_rst    <= 1'b1;
-			o_frm_release <= state_reg != S_RES_WAIT;   // still held in the others
-			respond(K_ERROR, 10'd2, E_BUSY);
+			o_frm_release <= !state_reg[I_RES_WAIT];   // still held in the others
+			respond;  // K_ERROR, 10'd2, 10'd5, E_BUSY
 		end
 
 		// receiver events
@@ -614,6 +768,10 @@ module sq_dispatch #(
 
 		if (i_rst) begin
 			state_reg     <= S_IDLE;
+			tx_start_reg  <= 1'b0;
+			cm_wait_reg   <= 2'd0;
+			len_reg       <= 10'd0;
+			ld_words_reg  <= 7'h7F;
 			o_frm_release <= 1'b0;
 			o_busy_ack    <= 1'b0;
 			o_core_rst    <= 1'b0;

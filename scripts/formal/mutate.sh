@@ -40,11 +40,11 @@ MUTANTS=(
 "load_addr_past_end~sq_core.v~s#({16'd0, s_ld_addr} < MAXL);#({16'd0, s_ld_addr} <= MAXL);#~core_load~off-by-one: a layer-table load past the end wraps onto entry 0"
 "spram_write_at_read_addr~sq_wmem.v~s#wire \[LG_WD-1:0\]  addr = wr ? i_waddr : i_raddr;#wire [LG_WD-1:0]  addr = i_raddr;#~core_load_spram~SPRAM: a load beat is written at the issue address, not its own"
 "spram_lane_mask_ignored~sq_wmem.v~s#if (i_we\[wi\])#if (wr)#~core_load_spram~SPRAM: a lane write also overwrites the other lanes of the word"
-"rx_accepts_bad_crc~sq_frame_rx.v~s#else if (crc_reg != crc_rx_reg)#else if (1'b0)#~rx_crc~a parser that accepts a bad CRC"
-"rx_ignores_length~sq_frame_rx.v~s# || {1'b0, cnt_reg} != body_len)#)#~rx_crc~a parser that accepts a body whose length disagrees with len"
-"rx_no_resync~sq_frame_rx.v~s#^\(\t*\)cnt_reg <= 10'd0;#\1cnt_reg <= cnt_reg;#~rx_resync~END does not restart the byte count"
+"rx_accepts_bad_crc~sq_frame_rx.v~s#else if (!v_crc_ok)#else if (1'b0)#~rx_crc~a parser that accepts a bad CRC"
+"rx_ignores_length~sq_frame_rx.v~s#bad_reg || esc_reg || !full_reg;#bad_reg || esc_reg;#~rx_crc~a parser that accepts a body whose length disagrees with len"
+"rx_no_resync~sq_frame_rx.v~s#^\(\t*\)cnt_reg  <= 10'd0;#\1cnt_reg  <= cnt_reg;#;s#^\(\t*\)hdr_reg  <= 1'b1;#\1hdr_reg  <= hdr_reg;#~rx_resync~END does not restart the byte count (nor the header position)"
 "disp_no_range_check~sq_dispatch.v~s#(!h_sel_ok_reg || !h_rng_ok_reg)#(!h_sel_ok_reg)#~disp_load~a LOAD past the end of its memory is applied"
-"disp_extra_beat~sq_dispatch.v~s#if (ld_left_reg == 8'd1) begin#if (ld_left_reg == 8'd0) begin#~disp_load~a LOAD writes one word more than its count"
+"disp_extra_beat~sq_dispatch.v~s#ld_last_reg <= ld_left_reg == 8'd2;#ld_last_reg <= ld_left_reg == 8'd1;#~disp_load~a LOAD writes one word more than its count"
 )
 
 [ $# -gt 0 ] && want=" $* " || want=""

@@ -42,7 +42,8 @@
 	wire fp_chk = !(state_reg == S_IDLE || state_reg == S_RD_A || state_reg == S_RD_B ||
 			state_reg == S_LD_WR || state_reg == S_LD_WAIT || state_reg == S_COMMIT ||
 			state_reg == S_OBS_FEAT || state_reg == S_OBS_BEAT || state_reg == S_RES_WAIT ||
-			state_reg == S_TX || state_reg == S_DRAIN || state_reg == S_OBS_PAD);
+			state_reg == S_TX || state_reg == S_DRAIN || state_reg == S_OBS_PAD ||
+			state_reg == S_GO);
 	always @(posedge i_clk) begin
 		if (state_reg == S_LD_HDR) begin
 			fp_mem  <= fp_hmem;
@@ -64,6 +65,10 @@
 			  {1'b0, fp_len} == {fp_cnt, 3'b000} + 11'd8;
 	always @(*)
 		if (!fp_init) begin
+			// the LOAD word count kept with len
+			assert(ld_words_reg == len_reg[9:3] - 7'd1);
+			// the state register is one-hot
+			assert(state_reg != 16'd0 && (state_reg & (state_reg - 16'd1)) == 16'd0);
 			// the property
 			if (m_ld_valid) begin
 				assert(state_reg == S_LD_WAIT && fp_in_load);
@@ -77,6 +82,7 @@
 				assert(m_ld_mem == fp_mem[1:0] && m_ld_lane == fp_lane[3:0]);
 				assert(m_ld_addr == fp_addr + {8'd0, fp_done});
 				assert({1'b0, fp_done} + {1'b0, ld_left_reg} == {1'b0, fp_cnt} && ld_left_reg != 0);
+				assert(ld_last_reg == (ld_left_reg == 8'd1));
 			end
 			if (fp_chk || ((state_reg == S_RD_A || state_reg == S_RD_B) &&
 			    rd_ret_reg == S_LD_HDR))
@@ -93,6 +99,12 @@
 			if (state_reg == S_RD_A || state_reg == S_RD_B)
 				assert(rd_left_reg != 0 && (rd_ret_reg == S_LD_HDR || rd_ret_reg == S_LD_WR ||
 				       rd_ret_reg == S_COMMIT || rd_ret_reg == S_OBS_FEAT));
+			// the decision S_GO applies: a read that S_GO starts is a valid one,
+			// and a LOAD's read carries the LOAD type
+			assert(d_rd_n_reg != 0 && (d_ret_reg == S_LD_HDR || d_ret_reg == S_COMMIT ||
+			       d_ret_reg == S_OBS_FEAT));
+			if (state_reg == S_GO && !d_rsp_reg && d_ret_reg == S_LD_HDR)
+				assert(d_type_reg == 8'h03);
 		end
 	// (4) the dispatcher's streams to the core hold while stalled: the load
 	// beat and the observation beat keep valid and data until ready, unless
@@ -110,7 +122,7 @@
 		end
 
 	// a LOAD passes its checks and starts reading its words (its first beat
-	// follows 17 cycles later: reachable too, at depth 36, but that cover
+	// follows 17 cycles later: reachable too, at depth 37, but that cover
 	// costs minutes, see docs/formal.md); a LOAD with a bad target is refused
 	always @(*) begin
 		cover(!fp_init && fp_in_load && state_reg == S_RD_A && rd_left_reg == 4'd8);

@@ -33,14 +33,54 @@
 	// its class flags agree with it, and it is never a byte and an error
 	always @(*)
 		if (!fp_init) begin
-			assert(rx_v_reg == fp_rv && rx_err_reg == fp_rerr && rx_d_reg == fp_rd);
-			assert(rx_end_reg == (fp_rd == 8'hC0) && rx_esc_reg == (fp_rd == 8'hDB) &&
-			       rx_escend_reg == (fp_rd == 8'hDC) && rx_escesc_reg == (fp_rd == 8'hDD));
+			assert(rx_err_reg == fp_rerr && rx_d_reg == fp_rd);
+			assert(rx_end_v_reg == (fp_rv && fp_rd == 8'hC0) &&
+			       rx_esc_v_reg == (fp_rv && fp_rd == 8'hDB) &&
+			       rx_dat_n_reg == (fp_rv && fp_rd != 8'hC0 && fp_rd != 8'hDB) &&
+			       rx_dat_e_reg == (fp_rv && (fp_rd == 8'hDC || fp_rd == 8'hDD)) &&
+			       rx_bad_e_reg == (fp_rv && fp_rd != 8'hC0 && fp_rd != 8'hDC && fp_rd != 8'hDD) &&
+			       rx_escend_reg == (fp_rd == 8'hDC));
 			assert(!(fp_rv && fp_rerr));
+			assert(rx_hi_reg == |fp_rd[7:2] && rx_nz_reg == (fp_rd != 8'd0) &&
+			       rx_one_reg == (fp_rd == 8'd1));
+			// after an ESC, the CRC byte flags describe crc_reg
+			if (esc_reg && (c0_reg || c1_reg))
+				assert(crc_lo_end_reg == (crc_reg[7:0] == 8'hC0) &&
+				       crc_lo_esc_reg == (crc_reg[7:0] == 8'hDB) &&
+				       crc_hi_end_reg == (crc_reg[15:8] == 8'hC0) &&
+				       crc_hi_esc_reg == (crc_reg[15:8] == 8'hDB));
+			if (cnt_reg >= 10'd3)
+				assert(len_lo_nz_reg == (len_lo_reg != 8'd0) &&
+				       len_lo_one_reg == (len_lo_reg == 8'd1));
 		end
 
 	// "idle": between frames, ready for the first byte of a body
-	wire fp_idle = cnt_reg == 10'd0 && !esc_reg && !bad_reg && !ovr_reg && crc_reg == 16'hFFFF;
+	wire fp_idle = cnt_reg == 10'd0 && !esc_reg && !bad_reg && !ovr_reg && crc_reg == 16'hFFFF &&
+		       !body_reg && hdr_reg && !pay_reg && !c0_reg && !c1_reg && !full_reg;
+
+	// The receiver's position flags are the byte count's compares, kept up
+	// to date with it (rtl/sq_frame_rx.v): both jobs prove that they agree
+	// with the count (for a len the receiver accepts, <= 512)
+	wire [10:0] fp_cnt = {1'b0, cnt_reg};
+	wire [10:0] fp_len = {1'b0, len_reg};
+	always @(*)
+		if (!fp_init) begin
+			assert(body_reg == (cnt_reg != 10'd0 || bad_reg || esc_reg));
+			assert(hdr_reg == (cnt_reg < 10'd4));
+			if (cnt_reg < 10'd4)
+				assert(!pay_reg && !c0_reg && !c1_reg && !full_reg);
+			if (cnt_reg >= 10'd4 && len_reg <= 10'd512) begin
+				assert(pay_reg  == (fp_cnt < fp_len + 11'd4));
+				assert(c0_reg   == (fp_cnt == fp_len + 11'd4));
+				assert(c1_reg   == (fp_cnt == fp_len + 11'd5));
+				assert(full_reg == (fp_cnt == fp_len + 11'd6));
+			end
+			if (pay_reg && len_reg <= 10'd512) begin
+				assert({2'b0, pay_left_reg} == fp_len + 11'd4 - fp_cnt);
+				assert(pay_last_reg == (pay_left_reg == 10'd1));
+				assert(widx_reg == cnt_reg[8:0] - 9'd4);
+			end
+		end
 
 `ifdef SQF_RESYNC
 	reg fp_end = 1'b0;       // last cycle took an END byte (no line error with it)
@@ -138,6 +178,12 @@
 	always @(*)
 		if (!fp_init && ((m_frm_valid && !fp_frm) || o_ev_ok))
 			assert(fp_good);
+	// and the converse: a body the shadow accepts is accepted (delivered, or
+	// answered busy when it began while another frame was held), whatever
+	// its CRC bytes are (escaped or not)
+	always @(*)
+		if (!fp_init && fp_good)
+			assert(o_ev_ok || (m_busy_valid && !o_ev_crc && !o_ev_framing));
 	// induction strengtheners: the receiver's state matches the shadow's
 	always @(*)
 		if (!fp_init) begin
@@ -151,19 +197,19 @@
 					assert(len_lo_reg == s_l0);
 				if (cnt_reg >= 10'd4)
 					assert(len_reg == {s_l1[1:0], s_l0} && {s_l1, s_l0} <= 16'd512);
-				// the positions the receiver precomputes when len arrives
-				if (cnt_reg >= 10'd4)
-					assert(crc_pos_reg == {1'b0, len_reg} + 11'd4 &&
-					       end_pos_reg == {1'b0, len_reg} + 11'd6);
 				if (cnt_reg >= 10'd2 && (cnt_reg <= 10'd4 || {1'b0, cnt_reg} <= s_len + 11'd4))
 					assert(crc_reg == fp_crc(fp_crc(s_crc, s_b1), s_b0));
 				if (cnt_reg >= 10'd5 && {1'b0, cnt_reg} == s_len + 11'd5)
-					assert(crc_reg == fp_crc(s_crc, s_b1) && crc_rx_reg[7:0] == s_b0);
+					assert(crc_reg == fp_crc(s_crc, s_b1) && crc_lo_ok_reg == (s_b0 == crc_reg[7:0]));
 				if (cnt_reg >= 10'd6 && {1'b0, cnt_reg} == s_len + 11'd6)
-					assert(crc_reg == s_crc && crc_rx_reg == {s_b0, s_b1});
+					assert(crc_reg == s_crc && crc_lo_ok_reg == (s_b1 == crc_reg[7:0]) &&
+					       crc_hi_ok_reg == (s_b0 == crc_reg[15:8]));
 			end
 			if (s_bad && !bad_reg)
 				assert(0);
+			// and bad_reg is the shadow's s_bad or a len over 512
+			if (bad_reg)
+				assert(s_bad || (cnt_reg >= 10'd4 && {s_l1, s_l0} > 16'd512));
 		end
 	// a good frame and a bad-CRC frame both happen
 	always @(*) begin

@@ -205,13 +205,17 @@ module tb_frame;
 
 		// good frames
 		f0 = fails;
-		for (k = 0; k < 40; k = k + 1) begin
+		for (k = 0; k < 44; k = k + 1) begin
 			len = k == 0 ? 0 : k == 1 ? 512 : k == 2 ? 1 : $unsigned($random(seed)) % 65;
 			make_frame(len);
+			// the last four: a CRC whose low (40, 41) or high (42, 43) byte is
+			// END or ESC, so that the receiver checks escaped CRC bytes
+			while (k >= 40 && body[body_n - (k < 42 ? 2 : 1)] != (k % 2 == 0 ? 8'hC0 : 8'hDB))
+				make_frame($unsigned($random(seed)) % 65);
 			send_body(body_n);
 			expect_frame("good frame", 1);
 		end
-		verdict("frame rx: 40 good frames intact (len 0, 1, 512, random)", 40, 0, 0, f0);
+		verdict("frame rx: 44 good frames intact (len 0, 1, 512, random; CRC bytes END and ESC)", 44, 0, 0, f0);
 
 		// bad CRC, then a good frame
 		f0 = fails; ok0 = n_ok;
