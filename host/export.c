@@ -133,14 +133,14 @@ static int check_fit(const sq_model *m, const sq_hwcfg *c, sq_err *err)
 	return SQ_OK;
 }
 
-/* order[0..n) = the computed rows of a layer, by stored weights descending,
+/* order[0..n) = the computed rows of a layer (every row when keep is NULL), by stored weights descending,
  * ties by lower row first (insertion sort: stable, widths are at most 4096). */
 static uint32_t sort_rows(const uint8_t *keep, const uint32_t *len, uint32_t out_dim,
 			  uint32_t *order)
 {
 	uint32_t n = 0;
 	for (uint32_t r = 0; r < out_dim; r++) {
-		if (!keep[r])
+		if (keep && !keep[r])
 			continue;
 		uint32_t j = n++;
 		while (j > 0 && len[order[j - 1]] < len[r]) {
@@ -185,6 +185,7 @@ int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 		return rc;
 	if ((rc = sq_simplify_plan(m, !(flags & SQ_EXPORT_KEEP_ALL), &s, err)))
 		return rc;
+	bool keep_shape = (flags & SQ_EXPORT_KEEP_SHAPE) != 0;
 	img = calloc(1, sizeof *img);
 	pos = malloc(SQ_MAX_DIM * sizeof *pos);
 	len = malloc(SQ_MAX_DIM * sizeof *len);
@@ -203,9 +204,10 @@ int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 		for (uint32_t r = 0; r < L->out_dim; r++) {
 			len[r] = 0;
 			for (uint32_t e = L->row_ptr[r]; e < L->row_ptr[r + 1]; e++)
-				len[r] += sq_simplify_weight_kept(&s, L, l, e);
+				len[r] += s.keep[l][r] && sq_simplify_weight_kept(&s, L, l, e);
 		}
-		uint32_t n_out = s.n_keep[l];
+		/* keep_shape: removed rows stay in the layout as padding rows */
+		uint32_t n_out = keep_shape ? L->out_dim : s.n_keep[l];
 		uint32_t nr = ceil_div(n_out, P);
 		img->slot_row[l] = malloc(((size_t)nr * P + 1) * sizeof(uint32_t));
 		img->slot_nnz[l] = calloc((size_t)nr * P + 1, sizeof(uint32_t));
@@ -217,6 +219,11 @@ int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 		if (last) {
 			for (uint32_t r = 0; r < L->out_dim; r++)
 				sr[r] = r; /* action order: the argmax tie rule */
+		} else if (keep_shape) {
+			sort_rows(NULL, len, L->out_dim, sr); /* removed rows sort last */
+			for (uint32_t j = 0; j < n_out; j++)
+				if (!s.keep[l][sr[j]])
+					sr[j] = UINT32_MAX;
 		} else {
 			sort_rows(s.keep[l], len, L->out_dim, sr);
 		}
@@ -329,7 +336,8 @@ int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 		}
 		/* the next layer's columns follow this layer's order */
 		for (uint32_t j = 0; j < n_out; j++)
-			pos[sr[j]] = j;
+			if (sr[j] != UINT32_MAX)
+				pos[sr[j]] = j;
 		in_cols = n_out;
 	}
 	*out = img;

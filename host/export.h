@@ -53,10 +53,11 @@ typedef struct sq_image {
 	 * j = round*P + lane of layer l (identity for the last layer; UINT32_MAX
 	 * for padding); slot_nnz[l][j] = the weights lane j % P stores in round
 	 * j / P (for an output layer spread over lanes, a row's share). Rows the
-	 * simplification removed (simplify.h) appear nowhere. */
+	 * simplification removed (simplify.h) appear nowhere (KEEP_SHAPE: their
+	 * positions, below out_dim, hold UINT32_MAX like padding). */
 	uint32_t *slot_row[SQ_MAX_LAYERS];
 	uint32_t *slot_nnz[SQ_MAX_LAYERS];
-	uint32_t out_dim[SQ_MAX_LAYERS];      /* rows computed per layer */
+	uint32_t out_dim[SQ_MAX_LAYERS];      /* row positions per layer (the layer table's) */
 	uint32_t out_lg_grp;         /* output layer: each row over 2^out_lg_grp lanes */
 	uint32_t layer_round0[SQ_MAX_LAYERS]; /* first global round of each layer */
 	uint32_t layer_words[SQ_MAX_LAYERS];  /* weight words (cycles) per layer */
@@ -71,8 +72,12 @@ typedef struct sq_image {
  * SQ_E_RANGE and a message naming the resource and the shortfall when the
  * model does not fit (width, layers, depths, widths of W/A, acc_bits).
  * The model is simplified first (simplify.h: exact, every Q-value
- * unchanged) unless flags has SQ_EXPORT_KEEP_ALL. */
+ * unchanged) unless flags has SQ_EXPORT_KEEP_ALL. With SQ_EXPORT_KEEP_SHAPE
+ * the removed rows stay in the layout as padding rows (no weights, bias 0),
+ * so the layer table depends on the model's shape only: a bitstream built
+ * from one model can be patched with any other of that shape. */
 #define SQ_EXPORT_KEEP_ALL 1u
+#define SQ_EXPORT_KEEP_SHAPE 2u
 int sq_export_image(const sq_model *m, const sq_hwcfg *c, sq_image **out, sq_err *err);
 int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 			sq_image **out, sq_err *err);

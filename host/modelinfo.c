@@ -69,8 +69,10 @@ void sq_lane_info_get(const sq_model *m, const sq_image *img, uint32_t l, sq_lan
 	uint32_t P = img->cfg.P;
 	uint32_t lane_nnz[16] = { 0 };
 
-	li->rows = img->out_dim[l];
-	li->rounds = (li->rows + P - 1) / P;
+	li->rounds = (img->out_dim[l] + P - 1) / P;
+	li->rows = 0; /* computed rows: not padding, not removed (--keep-shape) */
+	for (uint32_t j = 0; j < img->out_dim[l]; j++)
+		li->rows += img->slot_row[l][j] != UINT32_MAX;
 	li->words = img->layer_words[l];
 	li->bound = (L->nnz + (uint64_t)P - 1) / P;
 	for (uint32_t j = 0; j < li->rounds * P; j++)

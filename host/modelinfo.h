@@ -35,7 +35,7 @@ void sq_model_sizes(const sq_model *m, uint64_t *packed_bytes, uint64_t *dense_b
  * padding) min / mean / max, and the layer's bound ceil(nnz / P). */
 typedef struct sq_lane_info {
 	uint32_t rows;        /* rows computed (after simplification) */
-	uint32_t rounds;      /* ceil(rows / P) */
+	uint32_t rounds;      /* rounds of the layer (rows plus padding, over P) */
 	uint32_t words;       /* weight words = cycles of the layer's rounds */
 	uint64_t bound;       /* ceil(nnz / P) */
 	uint32_t nnz_min, nnz_max;

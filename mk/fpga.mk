@@ -10,9 +10,12 @@
 # empty for automatic: SPRAM on an iCE40 UltraPlus board when the model's
 # memories do not fit its block RAM; an SPRAM build carries no weights, the
 # host loads the model at boot with `sparq load`, docs/boards.md), FPGA_DIR
-# (default build/<board>), SIMPLIFY (1, the default: images without the rows
-# that cannot change a Q-value, docs/architecture.md "Simplification"; 0: every
-# row computed). Memories are sized for the model's shape either way.
+# (default build/<board>), SIMPLIFY (shape, the default: the rows that cannot
+# change a Q-value are not computed but keep their place, so the layer table is
+# the shape's and any model of that shape can be patched in; 1: those rows
+# removed, fewest cycles, patchable only by models that simplify alike; 0:
+# every row computed; docs/architecture.md "Simplification"). Memories are
+# sized for the model's shape either way.
 #
 # The flow (docs/boards.md):
 #   sparq export -> model/*.hex       the model's memory images for P lanes
@@ -43,7 +46,8 @@ SPARQ          ?= $(BUILD)/bin/sparq
 FPGA_DIR      ?= $(BUILD)/$(BOARD)
 FPGA_BOARD    := $(BOARD)
 FPGA_P         = $(or $(P),$(FPGA_DEF_P))
-FPGA_SIMPLIFY_OPT = $(if $(filter 0,$(SIMPLIFY)),--no-simplify)
+SIMPLIFY      ?= shape
+FPGA_SIMPLIFY_OPT = $(if $(filter 0,$(SIMPLIFY)),--no-simplify,$(if $(filter 1,$(SIMPLIFY)),,--keep-shape))
 FPGA_CLK_MHZ   = $(or $(CLK_MHZ),$(FPGA_DEF_CLK_MHZ))
 FPGA_BAUD      = $(or $(BAUD),$(FPGA_DEF_BAUD))
 FPGA_SEEDS     = $(or $(SEEDS),$(SEED))
@@ -80,6 +84,8 @@ fpga_need_sparq = @[ -x $(SPARQ) ] || $(MAKE) --no-print-directory $(SPARQ)
 fpga-check-board:
 	@if [ ! -f boards/$(BOARD).mk ]; then \
 	  echo "make: unknown BOARD '$(BOARD)'; boards: $(FPGA_BOARDS)" >&2; exit 2; fi
+	@case '$(SIMPLIFY)' in shape|1|0) ;; *) \
+	  echo "make: SIMPLIFY='$(SIMPLIFY)': expected shape, 1 or 0" >&2; exit 2;; esac
 
 # ---- inputs that change the build, recorded so that make sees them ----------
 $(D)/params.txt: FORCE | fpga-check-board

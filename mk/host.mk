@@ -64,4 +64,5 @@ test-unit: $(UNIT_BINS) ## C unit tests of the host library (ASan + UBSan)
 .PHONY: FORCE
 FORCE:
 
--include $(HOST_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(HOST_SOBJS:.o=.d)
+CLI_SOBJS   := $(CLI_SRCS:%.c=$(BUILD)/san/%.o)
+-include $(HOST_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(HOST_SOBJS:.o=.d) $(CLI_SOBJS:.o=.d)

@@ -158,7 +158,7 @@ struct Opts {
 	const char *model = nullptr;
 	uint32_t vectors = 1000;
 	uint64_t seed = 1;
-	bool json = false, wave = false, stress = true, keep_all = false;
+	bool json = false, wave = false, stress = true, keep_all = false, keep_shape = false;
 	int inject = 0; // 1 weight, 2 round
 	std::string wave_dir = ".";
 };
@@ -327,6 +327,8 @@ static int run_one(Sim &s, Ctx &c, uint32_t v, const int32_t *q, bool quiet)
 				if (j >= c.img->out_dim[layer])
 					continue;
 				uint32_t row = c.img->slot_row[layer][j];
+				if (row == UINT32_MAX)
+					continue; // a removed row kept as padding (--keep-shape)
 				row_seen[layer][row]++;
 				int64_t got = (int64_t)bits(root->sq_core__DOT__x_word, sl * AW, AW);
 				got = sext((uint64_t)got, AW);
@@ -418,7 +420,7 @@ static int run_one(Sim &s, Ctx &c, uint32_t v, const int32_t *q, bool quiet)
 static void usage(void)
 {
 	fprintf(stderr, "usage: %s MODEL.sqm [--vectors N] [--seed S] [--json] [--wave] "
-		"[--inject weight|round] [--no-stress] [--no-simplify] [--wave-dir DIR]\n", prog);
+		"[--inject weight|round] [--no-stress] [--no-simplify|--keep-shape] [--wave-dir DIR]\n", prog);
 }
 
 int main(int argc, char **argv)
@@ -441,6 +443,8 @@ int main(int argc, char **argv)
 			o.stress = false;
 		} else if (!strcmp(a, "--no-simplify")) {
 			o.keep_all = true;
+		} else if (!strcmp(a, "--keep-shape")) {
+			o.keep_shape = true;
 		} else if (!strcmp(a, "--name") && nx) {
 			prog = nx;
 			i++;
@@ -493,7 +497,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sq_image *img = nullptr;
-	if (sq_export_image_opt(m, &c.cfg, o.keep_all ? SQ_EXPORT_KEEP_ALL : 0, &img, &err) < 0) {
+	if (sq_export_image_opt(m, &c.cfg, o.keep_all ? SQ_EXPORT_KEEP_ALL :
+				o.keep_shape ? SQ_EXPORT_KEEP_SHAPE : 0, &img, &err) < 0) {
 		fprintf(stderr, "%s: %s does not fit configuration %s: %s\n", prog, o.model, cfgname, err.msg);
 		sq_model_free(m);
 		return 1;
@@ -505,7 +510,8 @@ int main(int argc, char **argv)
 	for (uint32_t l = 0; l < c.L; l++) {
 		c.computed[l].assign(m->dims[l + 1], 0);
 		for (uint32_t j = 0; j < img->out_dim[l]; j++)
-			c.computed[l][img->slot_row[l][j]] = 1;
+			if (img->slot_row[l][j] != UINT32_MAX) // --keep-shape padding
+				c.computed[l][img->slot_row[l][j]] = 1;
 	}
 	c.P = c.cfg.P;
 	c.AW = c.cfg.AW;
@@ -628,7 +634,7 @@ int main(int argc, char **argv)
 		       "\"maxw\":%u,\"maxl\":%u,\"lg_wd\":%u,\"lg_rd\":%u,\"vectors\":%u,\"seed\":%" PRIu64 ","
 		       "\"stress\":%s,\"inject\":\"%s\",\"mismatches\":%" PRIu64 ",\"first_mismatch\":%ld,"
 		       "\"cycles_min\":%" PRIu64 ",\"cycles_mean\":%.2f,\"cycles_max\":%" PRIu64 ","
-		       "\"cycles_bound\":%" PRIu64 ",\"cycle_ratio\":%.4f,\"simplified\":%s,"
+		       "\"cycles_bound\":%" PRIu64 ",\"cycle_ratio\":%.4f,\"simplified\":%s,\"keep_shape\":%s,"
 		       "\"cycles_bound_kept\":%" PRIu64 ",\"cycle_ratio_kept\":%.4f,"
 		       "\"rows_const\":%u,\"rows_dead\":%u,\"weight_words\":%u,\"rounds\":%u,"
 		       "\"seconds\":%.3f,\"inferences_per_s\":%.1f,\"sim_cycles\":%" PRIu64 ","
@@ -637,7 +643,8 @@ int main(int argc, char **argv)
 		       c.cfg.LG_WD, c.cfg.LG_RD, o.vectors, o.seed, o.stress ? "true" : "false",
 		       o.inject == 1 ? "weight" : o.inject == 2 ? "round" : "none", mism, first_bad,
 		       cmin, cmean, cmax, (uint64_t)img->cycles_bound, ratio,
-		       o.keep_all ? "false" : "true", (uint64_t)img->cycles_bound_kept, ratio_kept,
+		       o.keep_all ? "false" : "true", o.keep_shape && !o.keep_all ? "true" : "false",
+		       (uint64_t)img->cycles_bound_kept, ratio_kept,
 		       img->rows_const, img->rows_dead, img->n_words, img->n_rounds,
 		       secs, secs > 0 ? o.vectors / secs : 0.0, s.t / 2,
 		       hls.mismatches, hls_cycles, mism == 0 && hls.mismatches == 0 ? "true" : "false");

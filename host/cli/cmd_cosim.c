@@ -45,6 +45,8 @@ static const char usage_text[] =
 	"  --no-stress        no input gaps or backpressure (cycle figures)\n"
 	"  --no-simplify      compute every row: no constant folding or dead-row\n"
 	"                     removal at export (the core's raw cycle_ratio)\n"
+	"  --keep-shape       simplify, but keep removed rows in the layout as padding\n"
+	"                     rows: the layer table of the model's shape (bitstreams)\n"
 	"  --inject weight|round\n"
 	"                     make the comparison fail on purpose: flip one stored weight,\n"
 	"                     or use floor instead of round-half-up in the reference\n"
@@ -157,6 +159,7 @@ int cmd_cosim(int argc, char **argv)
 		{ "json", no_argument, NULL, 11 },
 		{ "wmem", required_argument, NULL, 12 },
 		{ "no-simplify", no_argument, NULL, 13 },
+		{ "keep-shape", no_argument, NULL, 14 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -168,6 +171,7 @@ int cmd_cosim(int argc, char **argv)
 	bool set[7] = { false };
 	uint32_t val[7] = { 0 };
 	bool stress = true, wave = false, json = false, spram = false, keep_all = false;
+	bool keep_shape = false;
 	const char *inject = NULL;
 	int opt, rc = 1;
 
@@ -215,6 +219,9 @@ int cmd_cosim(int argc, char **argv)
 		case 13:
 			keep_all = true;
 			break;
+		case 14:
+			keep_shape = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -224,6 +231,8 @@ int cmd_cosim(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("cosim", "expected one model file, got %d arguments", argc - optind);
+	if (keep_all && keep_shape)
+		return cli_usage_error("cosim", "--no-simplify and --keep-shape exclude each other");
 	const char *path = argv[optind];
 
 	sq_err err;
@@ -254,7 +263,8 @@ int cmd_cosim(int argc, char **argv)
 	}
 	char name[128];
 	cfg_name(&cfg, spram, name, sizeof name);
-	if (sq_export_image_opt(m, &cfg, keep_all ? SQ_EXPORT_KEEP_ALL : 0, &img, &err) < 0) {
+	if (sq_export_image_opt(m, &cfg, keep_all ? SQ_EXPORT_KEEP_ALL :
+				keep_shape ? SQ_EXPORT_KEEP_SHAPE : 0, &img, &err) < 0) {
 		rc = cli_error("cosim", "%s does not fit configuration %s: %s", path, name, err.msg);
 		goto out_model;
 	}
@@ -309,6 +319,8 @@ int cmd_cosim(int argc, char **argv)
 		args[n++] = "--no-stress";
 	if (keep_all)
 		args[n++] = "--no-simplify";
+	else if (keep_shape)
+		args[n++] = "--keep-shape";
 	if (inject) {
 		args[n++] = "--inject";
 		args[n++] = (char *)inject;

@@ -29,6 +29,9 @@ static const char usage_text[] =
 	"  --lg-rd N     log2 round table / parameter memory depth, 1..16 (9)\n"
 	"  --no-simplify compute every row: no folding of constant rows, no removal\n"
 	"                of dead rows (docs/architecture.md \"Simplification\")\n"
+	"  --keep-shape  simplify, but keep the removed rows in the layout as padding\n"
+	"                rows, so the layer table depends on the shape only (a\n"
+	"                bitstream patchable with any model of that shape)\n"
 	"  -o, --output DIR   output folder (created if needed)\n"
 	"  --json        one JSON object on stdout\n";
 
@@ -63,12 +66,13 @@ int cmd_export(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-simplify", no_argument, NULL, 's' },
+		{ "keep-shape", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t P = 0, set[N_CFG], val[N_CFG];
 	const char *dir = NULL;
-	int json = 0, keep_all = 0, c, rc = 1;
+	int json = 0, keep_all = 0, keep_shape = 0, c, rc = 1;
 
 	memset(set, 0, sizeof set);
 	opterr = 0;
@@ -90,6 +94,7 @@ int cmd_export(int argc, char **argv)
 		case 'o': dir = optarg; break;
 		case 'j': json = 1; break;
 		case 's': keep_all = 1; break;
+		case 'k': keep_shape = 1; break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -105,6 +110,8 @@ int cmd_export(int argc, char **argv)
 		return cli_usage_error("export", "unexpected argument '%s'", argv[optind + 1]);
 	if (!dir)
 		return cli_usage_error("export", "no output folder (-o DIR)");
+	if (keep_all && keep_shape)
+		return cli_usage_error("export", "--no-simplify and --keep-shape exclude each other");
 	const char *path = argv[optind];
 
 	sq_model *m = NULL;
@@ -119,7 +126,8 @@ int cmd_export(int argc, char **argv)
 	for (size_t i = 0; i < N_CFG; i++)
 		if (set[i])
 			*(uint32_t *)((char *)&cfg + cfg_opts[i].off) = val[i];
-	if (sq_export_image_opt(m, &cfg, keep_all ? SQ_EXPORT_KEEP_ALL : 0, &img, &err)) {
+	if (sq_export_image_opt(m, &cfg, keep_all ? SQ_EXPORT_KEEP_ALL :
+				keep_shape ? SQ_EXPORT_KEEP_SHAPE : 0, &img, &err)) {
 		rc = cli_error("export", "%s: %s", path, err.msg);
 		goto out_free;
 	}

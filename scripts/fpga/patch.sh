@@ -20,13 +20,19 @@ done
 t0=$(date +%s.%N)
 . "$dir/hw.txt"
 rm -rf "$dir/patch"; mkdir -p "$dir/patch/model"
+# the build's export mode (SIMPLIFY): --keep-shape, --no-simplify or nothing
+simplify=$(cat "$dir/simplify.txt" 2>/dev/null || true)
 "$SPARQ" export "$model" --lanes "$P" --aw "$AW" --ww "$WW" --accw "$ACCW" --maxw "$MAXW" \
-	--maxl "$MAXL" --lg-wd 16 --lg-rd 16 -o "$dir/patch/model/" > /dev/null ||
+	--maxl "$MAXL" --lg-wd 16 --lg-rd 16 $simplify -o "$dir/patch/model/" > /dev/null ||
 	die "sparq export failed for $model"
 FIT_HW=$dir/hw.txt bash scripts/fpga/fit.sh "$dir/patch/model" "$dir/patch" > /dev/null ||
 	die "$model does not fit the memories of the build in $dir; run 'make bitstream' to build for it"
-cmp -s "$dir/patch/real/lt.hex" "$dir/built/lt.hex" ||
+if ! cmp -s "$dir/patch/real/lt.hex" "$dir/built/lt.hex"; then
+	# SIMPLIFY=1 drops rows, so the layer table depends on the weights too
+	[ -z "$simplify" ] && [ -f "$dir/simplify.txt" ] &&
+		die "$model needs another layer table than the build in $dir: another shape, or the same shape with other rows removed (the build was made with SIMPLIFY=1); rebuild with SIMPLIFY=shape (the default) for a bitstream every model of one shape can patch"
 	die "$model has another shape than the build in $dir (its layer table differs: layer sizes or widths); run 'make bitstream' to build for it"
+fi
 for m in rt wm pm; do
 	case " $PATCH_MEMS " in *" $m "*) continue ;; esac
 	cmp -s "$dir/patch/real/$m.hex" "$dir/built/$m.hex" ||

@@ -116,6 +116,11 @@ verdict export_tables $? "lt.hex/rt.hex line counts"
 check export_all 0 "wrote .*: 3 layers, 17 rounds, 70 weight words \(P=8, 16-bit entries\), cycles bound 58, acc_bits 18; 0 constant and 0 dead rows removed" "$S" export "$M" --no-simplify -o "$T/outall/"
 [ "$(wc -l < "$T/outall/wm.hex")" -eq 70 ] && [ "$(wc -l < "$T/outall/rt.hex")" -eq 17 ]
 verdict export_all_tables $? "--no-simplify: wm.hex/rt.hex are not 70/17 lines"
+# simplified in the shape's layout: every-row layer table and rounds, fewer words
+check export_shape 0 "wrote .*: 3 layers, 17 rounds, [0-9]+ weight words .* [1-9][0-9]* constant and [0-9]+ dead rows removed" "$S" export "$M" --keep-shape -o "$T/outshape/"
+cmp -s "$T/outshape/lt.hex" "$T/outall/lt.hex" && [ "$(wc -l < "$T/outshape/wm.hex")" -lt 70 ]
+verdict export_shape_tables $? "--keep-shape: lt.hex differs from --no-simplify's, or no weight word saved"
+check export_shape_excl 2 "^sparq export: --no-simplify and --keep-shape exclude each other" "$S" export "$M" --keep-shape --no-simplify -o "$T/outx/"
 grep -q '^`define SQ_P 8$' "$T/out/config.vh"; verdict export_config $? "config.vh lacks SQ_P"
 check export_lanes3 0 "\(P=3, " "$S" export "$M" --lanes 3 -o "$T/out3"
 check export_nofit 1 "^sparq export: .*wide.sqm: layer 0: width 300 exceeds MAXW 256" "$S" export "$T/wide.sqm" -o "$T/w"

@@ -4,7 +4,8 @@
 # the action and every hidden round result, random gaps and backpressure),
 # grouped by lane count so each configuration is built once; then the two
 # injected faults must be reported as mismatches. Each model runs simplified
-# (the default export) and with every row computed (--no-simplify).
+# (the default export), with every row computed (--no-simplify), and simplified
+# in the shape's layout (--keep-shape).
 # Prints one PASS:/FAIL: line per check; exits nonzero on any failure.
 set -u
 build=${1:-build}
@@ -77,6 +78,20 @@ while read -r i lanes layers sp wb ab; do
 	else
 		echo "FAIL: cosim every row computed, P=$lanes $layers sparsity $sp"
 		sed 's/^/    /' "$out/m$i-all.log" | head -12
+		rc=1
+	fi
+done <"$out/list"
+
+# 3c. every model simplified with its shape's layout (--keep-shape, the
+#     bitstream default): removed rows stay as padding rows inside a layer
+while read -r i lanes layers sp wb ab; do
+	m=$out/m$i-p$lanes.sqm
+	if "$sparq" cosim "$m" --lanes "$lanes" --vectors 300 --seed "$i" --keep-shape \
+	     >"$out/m$i-shape.log" 2>&1; then
+		echo "PASS: cosim simplified in the shape's layout, P=$lanes $layers sparsity $sp (300 vectors, 0 mismatches)"
+	else
+		echo "FAIL: cosim simplified in the shape's layout, P=$lanes $layers sparsity $sp"
+		sed 's/^/    /' "$out/m$i-shape.log" | head -12
 		rc=1
 	fi
 done <"$out/list"

@@ -6,6 +6,7 @@
 #   fpga-notfit           R2 on the iCEBreaker with its weights in block RAM
 #                         (WMEM=ebr) stops before synthesis, naming the resource,
 #                         the shortfall, a sparsity / width that fits, and SPRAM
+#   fpga-simplify-bad     SIMPLIFY=yes stops with one line before any export
 #   fpga-spram-auto       R2 on the iCEBreaker, WMEM automatic: the fit check puts
 #                         the weights in SPRAM (no weight image, not patchable)
 #   fpga-spram-nopatch    `make patch` on that SPRAM build refuses in one line
@@ -20,7 +21,9 @@
 #                         (iCE40) equals byte for byte B synthesized directly from its
 #                         own images (FPGA_DIRECT=1: no random images, no icebram),
 #                         placed and routed with the same seed; (ECP5) equals the
-#                         rebuild for B; a model of another shape is refused
+#                         rebuild for B; a model of another shape is refused.
+#                         A and B simplify to different rows: the default export
+#                         (SIMPLIFY=shape) keeps the shape's layer table
 #
 # Environment: FPGA_TEST_BOARDS (default "icebreaker ulx3s-25f"), SPARQ, MAKE.
 set -u
@@ -67,6 +70,14 @@ if [ $st -ne 0 ] && printf '%s' "$out" | grep -q 'does not fit the icebreaker: b
 	pass fpga-notfit
 else
 	fail fpga-notfit "expected a fit-check stop before synthesis; got: $(printf '%s' "$out" | grep -E 'fit|synth' | head -3)"
+fi
+
+# ---- a bad SIMPLIFY is refused before anything is built ----------------------
+out=$(mk BOARD=icebreaker MODEL="$T/r1a.sqm" FPGA_DIR="$T/badsimp" SIMPLIFY=yes bitstream 2>&1); st=$?
+if [ $st -ne 0 ] && printf '%s' "$out" | grep -q "SIMPLIFY='yes': expected shape, 1 or 0" && [ ! -e "$T/badsimp/model" ]; then
+	pass fpga-simplify-bad
+else
+	fail fpga-simplify-bad "expected one refusal of SIMPLIFY=yes; got (exit $st): $(printf '%s' "$out" | tail -1)"
 fi
 
 # ---- SPRAM: chosen automatically for R2 on the iCEBreaker (fit check only) ----
