@@ -280,8 +280,8 @@ int sq_estimate_model(const sq_model *m, const sq_board *b, const sq_est_opts *o
 		c.ACCW = o->ACCW;
 	else if (b->def_accw)
 		c.ACCW = b->def_accw;
-	else
-		c.ACCW = (acc + 2 + 3) / 4 * 4;
+	else /* mk/fpga.mk's ACCW=model: the widest acc_bits, a multiple of 4 */
+		c.ACCW = (acc + 3) / 4 * 4;
 	if (c.ACCW < 8)
 		c.ACCW = 8;
 	if (c.ACCW < c.AW)
