@@ -12,7 +12,7 @@ MAKE=${MAKE:-make}
 SPARQ=${SPARQ:-build/bin/sparq}
 B=build/bench-fpga
 mkdir -p "$B"
-configs=${*:-"r1:icebreaker:4 r1:icebreaker:8 r1:ulx3s-25f:4 r1:ulx3s-25f:8 r1:ulx3s-25f:16 r1:orangecrab:8 r1:ulx3s-85f:16 r2:icebreaker:4 r2:ulx3s-25f:4 r2:ulx3s-25f:8 r2:ulx3s-25f:16 r2:ulx3s-85f:16"}
+configs=${*:-"r1:icebreaker:4 r1:icebreaker:8 r1:upduino3:4 r1:ulx3s-25f:4 r1:ulx3s-25f:8 r1:ulx3s-25f:16 r1:orangecrab:8 r1:ulx3s-85f:16 r2:icebreaker:4 r2:ulx3s-25f:4 r2:ulx3s-25f:8 r2:ulx3s-25f:16 r2:ulx3s-85f:16"}
 [ -f "$B/r1.sqm" ] || "$SPARQ" random --layers 4,64,64,2 --sparsity 0.9 --seed 1 -o "$B/r1.sqm" > /dev/null
 [ -f "$B/r2.sqm" ] || "$SPARQ" random --layers 6,256,256,3 --sparsity 0.9 --seed 1 -o "$B/r2.sqm" > /dev/null
 out=$B/bitstreams.md

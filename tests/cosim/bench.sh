@@ -35,7 +35,7 @@ echo "|---|---|---|---|---|---|---|---|---|"
 # one row of the cycles table: NAME LAYERS LANES JSON COMMAND
 cycles_row() {
 	local how="simplified"
-	case "$5" in *--no-simplify*) how="every row";; esac
+	case "$5" in *--no-simplify*) how="every row";; *--keep-shape*) how="simplified, shape's layout";; esac
 	printf '| %s %s%s | %s | %s / %s / %s | %s | %s | %s | %s | %s | `%s` |\n' "$1" "$2" \
 		"$([ "$3" = 8 ] || echo ", P=$3")" "$how" \
 		"$(jget "$4" cycles_min)" "$(jget "$4" cycles_mean)" "$(jget "$4" cycles_max)" \
@@ -51,7 +51,7 @@ for w in r1:4,64,64,2 r2:6,256,256,3; do
 	layers=${w#*:}
 	m=$out/$name.sqm
 	"$sparq" random --layers "$layers" --sparsity 0.9 --seed 7 --lanes 8 -o "$m" >/dev/null
-	for opt in "" --no-simplify; do
+	for opt in "" --keep-shape --no-simplify; do
 		j=$out/$name$opt.json
 		"$sparq" cosim "$m" --lanes 8 --vectors "$vectors" --seed 1 --no-stress $opt --json >"$j"
 		cycles_row "$name" "$layers" 8 "$j" \
@@ -66,7 +66,7 @@ for w in r1:4,64,64,2 r2:6,256,256,3; do
 
 done
 # r1 at P=4 too (the lane count at which it fits the UP5K's EBR)
-for opt in "" --no-simplify; do
+for opt in "" --keep-shape --no-simplify; do
 	j=$out/r1-p4$opt.json
 	"$sparq" cosim "$out/r1.sqm" --lanes 4 --vectors "$vectors" --seed 1 --no-stress $opt --json >"$j"
 	cycles_row r1 4,64,64,2 4 "$j" "sparq cosim r1.sqm --lanes 4 --vectors $vectors --no-stress${opt:+ $opt} --json"
@@ -138,6 +138,10 @@ echo "weights the core still stores, which shows the core's own overhead. Random
 echo "models lose most rows this way (a row of a narrow output layer reads only 10%"
 echo "of the columns), so the simplified figures say more about the model than the"
 echo "core; the \"every row\" rows measure the core on the whole work."
+echo "\"simplified, shape's layout\" (\`--keep-shape\`, the bitstream flow's default)"
+echo "computes the same weights but keeps the removed rows as padding rows, so"
+echo "the layer table is the shape's and any model of that shape can be patched"
+echo "into a bitstream: one cycle per round of such rows."
 echo
 echo "With every row computed, lanes stay busy inside a round only as long as its"
 echo "longest row: a round costs \`len_k = max\` of its P rows' nonzeros, so short or"
@@ -149,10 +153,19 @@ echo "before the next layer's first activation read; its last cycle loads the la
 echo "entry: about 9 cycles), log2(P) cycles of the output-row reduction (an output"
 echo "layer narrower than P is spread over the lanes and its partial sums added in a"
 echo "tree), the argmax over the Q buffer (2 cycles per index plus 4) and 2 cycles to"
-echo "the first result beat: about 40 cycles that a small model cannot hide. What"
-echo "would close the gap further: packing several short rows into one lane's round,"
-echo "and overlapping the drain with the next layer's weight reads (a static hazard"
-echo "schedule from the exporter)."
+echo "the first result beat: about 40 cycles that a small model cannot hide."
+echo
+echo "Why 1.25 is out of reach for R1-sized work on this core: a 4-64-64-2 model"
+echo "at 90% has about 450 nonzeros, a bound of 57 cycles at P=8, so 1.25 leaves 14"
+echo "cycles for everything but the rounds. One inference is a chain of three"
+echo "layers, each needing the one before, plus the argmax; with a 9-stage"
+echo "multiply-accumulate pipeline (what closes 50 MHz on the UP5K), the last layer's"
+echo "drain, the reduction and the argmax alone take 20. Overlapping the hidden"
+echo "layers' drains with the next layer's first reads (a static hazard schedule"
+echo "from the exporter) and a one-word argmax tree would bring a trained R1 from"
+echo "97 to about 75 cycles (1.3); below that needs a shorter pipeline, which"
+echo "costs the clock. Larger work hides the fixed cost: R2 (850 bound) is at"
+echo "1.09 with every row computed and 0.81 trained."
 echo
 echo "### Yosys synth_ice40 -dsp, configuration sized to the model, images as INIT"
 echo
