@@ -133,8 +133,9 @@ static int check_fit(const sq_model *m, const sq_hwcfg *c, sq_err *err)
 	return SQ_OK;
 }
 
-/* order[0..n) = the computed rows of a layer (every row when keep is NULL), by stored weights descending,
- * ties by lower row first (insertion sort: stable, widths are at most 4096). */
+/* order[0..n) = the computed rows of a layer (every row when keep is NULL),
+ * by stored weights descending, ties by lower row first (insertion sort:
+ * stable, widths are at most 4096). */
 static uint32_t sort_rows(const uint8_t *keep, const uint32_t *len, uint32_t out_dim,
 			  uint32_t *order)
 {
@@ -220,7 +221,7 @@ int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 			for (uint32_t r = 0; r < L->out_dim; r++)
 				sr[r] = r; /* action order: the argmax tie rule */
 		} else if (keep_shape) {
-			sort_rows(NULL, len, L->out_dim, sr); /* removed rows sort last */
+			sort_rows(NULL, len, L->out_dim, sr); /* removed rows: no weights, at the end */
 			for (uint32_t j = 0; j < n_out; j++)
 				if (!s.keep[l][sr[j]])
 					sr[j] = UINT32_MAX;
