@@ -35,6 +35,7 @@ const char *sq_board_names(void)
 void sq_est_opts_init(sq_est_opts *o)
 {
 	memset(o, 0, sizeof *o);
+	o->export_flags = SQ_EXPORT_KEEP_SHAPE;
 }
 
 static uint32_t cdiv(uint64_t a, uint64_t b)
@@ -81,10 +82,10 @@ uint32_t sq_est_blocks(const char *family, uint32_t width, uint32_t depth, uint3
 }
 
 uint64_t sq_est_cycles(uint32_t P, uint32_t in_words, uint32_t n_words, uint32_t n_layers,
-		       uint32_t out_dim, uint32_t short_starts)
+		       uint32_t out_dim)
 {
 	return (uint64_t)in_words + n_words + 9u * (uint64_t)n_layers + 2u * (uint64_t)out_dim + 4u +
-	       2u * (uint64_t)short_starts + sq_clog2(P);
+	       sq_clog2(P);
 }
 
 /*
@@ -293,24 +294,31 @@ int sq_estimate_model(const sq_model *m, const sq_board *b, const sq_est_opts *o
 	int rc = sq_hwcfg_check(&c, err);
 	if (rc)
 		return rc;
-	sq_image *img = NULL;
-	rc = sq_export_image(m, &c, &img, err);
+	/* depths for the shape (every row; mk/fpga.mk's FIT_SHAPE_DIR), so any
+	 * model of the shape fits; cycles of the image the flow builds */
+	sq_image *img = NULL, *shape = NULL;
+	rc = sq_export_image_opt(m, &c, SQ_EXPORT_KEEP_ALL, &shape, err);
+	if (rc)
+		return rc;
+	uint32_t need_words = shape->n_words, need_rounds = shape->n_rounds;
+	sq_image_free(shape);
+	rc = sq_export_image_opt(m, &c, o->export_flags, &img, err);
 	if (rc)
 		return rc;
 	uint32_t minlg = ice ? 8 : 9;
-	c.LG_WD = o->LG_WD ? o->LG_WD : lg_at_least(img->n_words, minlg);
-	c.LG_RD = o->LG_RD ? o->LG_RD : lg_at_least(img->n_rounds, minlg);
-	if (img->n_words > (1u << c.LG_WD) || img->n_rounds > (1u << c.LG_RD)) {
+	c.LG_WD = o->LG_WD ? o->LG_WD : lg_at_least(need_words, minlg);
+	c.LG_RD = o->LG_RD ? o->LG_RD : lg_at_least(need_rounds, minlg);
+	if (need_words > (1u << c.LG_WD) || need_rounds > (1u << c.LG_RD)) {
 		rc = sq_fail(err, SQ_E_RANGE,
-			     "the model needs %u weight words and %u rounds; LG_WD=%u holds %u, LG_RD=%u holds %u",
-			     img->n_words, img->n_rounds, c.LG_WD, 1u << c.LG_WD, c.LG_RD,
+			     "the model's shape needs %u weight words and %u rounds; LG_WD=%u holds %u, LG_RD=%u holds %u",
+			     need_words, need_rounds, c.LG_WD, 1u << c.LG_WD, c.LG_RD,
 			     1u << c.LG_RD);
 		sq_image_free(img);
 		return rc;
 	}
 	sq_estimate_config(b, &c, e);
 	uint32_t spb = 0;
-	if (!e->fits && e->ebr > b->ebr && spram_config(b, o, img->n_words, &c, &spb)) {
+	if (!e->fits && e->ebr > b->ebr && spram_config(b, o, need_words, &c, &spb)) {
 		sq_estimate s;
 		sq_estimate_config(b, &c, &s);
 		s.ebr -= s.mem[SQ_MEM_WM].blocks;
@@ -331,15 +339,6 @@ int sq_estimate_model(const sq_model *m, const sq_board *b, const sq_est_opts *o
 	for (uint32_t l = 0; l < m->n_layers; l++)
 		e->nnz += m->q[l].nnz;
 	e->cycles_bound = img->cycles_bound;
-	/* A layer of several rounds whose first round lasts one cycle waits
-	 * two more for the round table's read-ahead (measured; cycles.txt). */
-	uint32_t short_starts = 0;
-	for (uint32_t l = 0; l < m->n_layers; l++) {
-		uint32_t r0 = img->layer_round0[l];
-		uint32_t r1 = l + 1 < m->n_layers ? img->layer_round0[l + 1] : img->n_rounds;
-		if (r1 - r0 >= 2 && img->rt[r0] == 1)
-			short_starts++;
-	}
 	sq_image_free(img);
 	e->mem[SQ_MEM_WM].bits_used = (uint64_t)e->n_words * e->mem[SQ_MEM_WM].width;
 	e->mem[SQ_MEM_PM].bits_used = (uint64_t)e->n_rounds * e->mem[SQ_MEM_PM].width;
@@ -349,7 +348,7 @@ int sq_estimate_model(const sq_model *m, const sq_board *b, const sq_est_opts *o
 	for (int i = 0; i < SQ_MEM_COUNT; i++)
 		if (!e->mem[i].lutram && !(i == SQ_MEM_WM && e->wm_spram))
 			e->ebr_bits_used += e->mem[i].bits_used;
-	e->cycles = sq_est_cycles(e->cfg.P, e->in_words, e->n_words, e->n_layers, e->out_dim, short_starts);
+	e->cycles = sq_est_cycles(e->cfg.P, e->in_words, e->n_words, e->n_layers, e->out_dim);
 	if (o->clk_mhz > 0.0)
 		e->clk_mhz = o->clk_mhz;
 	e->latency_us = (double)e->cycles / e->clk_mhz;

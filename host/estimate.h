@@ -92,6 +92,11 @@ typedef struct sq_estimate {
 typedef struct sq_est_opts {
 	uint32_t P, AW, WW, ACCW, MAXW, MAXL, LG_WD, LG_RD;
 	double clk_mhz;
+	/* the image the cycles are counted on: sq_export_image_opt flags, by
+	 * default SQ_EXPORT_KEEP_SHAPE, as the bitstream flow builds it
+	 * (SIMPLIFY=shape); the memory depths are always the shape's, every row
+	 * computed, as the flow sizes them */
+	unsigned export_flags;
 } sq_est_opts;
 
 void sq_est_opts_init(sq_est_opts *o);
@@ -113,9 +118,8 @@ uint32_t sq_est_blocks(const char *family, uint32_t width, uint32_t depth, uint3
 /* Cycles per inference of an image (docs/architecture.md, calibrated against
  * `sparq cosim --no-stress`): in_words + sum of round lengths + 9 per layer
  * + 2 out_dim + 4 (the argmax visits an index every other cycle) + log2(P)
- * (the output-row reduction levels), + 2 per layer of two or more rounds
- * whose first round lasts one cycle (short_starts). */
+ * (the output-row reduction levels). */
 uint64_t sq_est_cycles(uint32_t P, uint32_t in_words, uint32_t n_words, uint32_t n_layers,
-		       uint32_t out_dim, uint32_t short_starts);
+		       uint32_t out_dim);
 
 #endif

@@ -42,7 +42,7 @@ fi
 if [ -z "$cyc" ]; then
 	# architecture.md "How a layer is computed" (host/estimate.c sq_est_cycles):
 	# observation words + sum of round lengths + 9 per layer + 2 out_dim + 4
-	# + log2(P) + 2 per layer of two or more rounds whose first lasts a cycle
+	# + log2(P)
 	cyc=$(awk -v P="$P" -v MAXW="$MAXW" '
 		function clog2(v,  n) { n = 0; while (2^n < v) n++; return n }
 		function hex2bin(h,  i, s, d) { s = ""; for (i = 1; i <= length(h); i++) {
@@ -53,13 +53,12 @@ if [ -z "$cyc" ]; then
 		BEGIN { AWD = int((MAXW + P - 1) / P); RCW = clog2(AWD + 1); DIMW = clog2(MAXW + 1) }
 		FILENAME ~ /lt.hex$/ && NF { s = hex2bin($1); nl++
 			if (nl == 1) c += bits(s, 0, RCW)
-			nr[nl] = bits(s, RCW, RCW); od = bits(s, 2 * RCW, DIMW)
+			od = bits(s, 2 * RCW, DIMW)
 			c += 9; if (bits(s, 2 * RCW + DIMW + 5, 1)) c += 2 * od + 4 + clog2(P) }
 		FILENAME ~ /rt.hex$/ && NF { v = 0; for (i = 1; i <= length($1); i++)
 			v = v * 16 + index("0123456789abcdef", tolower(substr($1, i, 1))) - 1
-			len[nrt++] = v; c += v }
-		END { g = 0; for (l = 1; l <= nl; l++) { if (nr[l] >= 2 && len[g] == 1) c += 2; g += nr[l] }
-			print c }' "$dir/model/lt.hex" "$dir/model/rt.hex")
+			c += v }
+		END { print c }' "$dir/model/lt.hex" "$dir/model/rt.hex")
 	cyc_src="estimate from the layer and round tables (docs/architecture.md \"How a layer is computed\"; equal to cosim on tests/estimate/cycles.txt)"
 fi
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
