@@ -68,33 +68,27 @@ while read -r i lanes layers sp wb ab; do
 	fi
 done <"$out/list"
 
-# 3b. every model again with every row computed (--no-simplify): rows with no
-#     weight, all-padding rounds and the full layer widths run on the core too
-while read -r i lanes layers sp wb ab; do
-	m=$out/m$i-p$lanes.sqm
-	if "$sparq" cosim "$m" --lanes "$lanes" --vectors 500 --seed "$i" --no-simplify \
-	     >"$out/m$i-all.log" 2>&1; then
-		echo "PASS: cosim every row computed, P=$lanes $layers sparsity $sp (500 vectors, 0 mismatches)"
-	else
-		echo "FAIL: cosim every row computed, P=$lanes $layers sparsity $sp"
-		sed 's/^/    /' "$out/m$i-all.log" | head -12
-		rc=1
-	fi
-done <"$out/list"
-
-# 3c. every model simplified with its shape's layout (--keep-shape, the
-#     bitstream default): removed rows stay as padding rows inside a layer
-while read -r i lanes layers sp wb ab; do
-	m=$out/m$i-p$lanes.sqm
-	if "$sparq" cosim "$m" --lanes "$lanes" --vectors 300 --seed "$i" --keep-shape \
-	     >"$out/m$i-shape.log" 2>&1; then
-		echo "PASS: cosim simplified in the shape's layout, P=$lanes $layers sparsity $sp (300 vectors, 0 mismatches)"
-	else
-		echo "FAIL: cosim simplified in the shape's layout, P=$lanes $layers sparsity $sp"
-		sed 's/^/    /' "$out/m$i-shape.log" | head -12
-		rc=1
-	fi
-done <"$out/list"
+# every model again in another export mode: OPTION VECTORS LOG-SUFFIX WHAT
+other_export() {
+	local opt=$1 nv=$2 sfx=$3 what=$4 i lanes layers sp wb ab m
+	while read -r i lanes layers sp wb ab; do
+		m=$out/m$i-p$lanes.sqm
+		if "$sparq" cosim "$m" --lanes "$lanes" --vectors "$nv" --seed "$i" "$opt" \
+		     >"$out/m$i-$sfx.log" 2>&1; then
+			echo "PASS: cosim $what, P=$lanes $layers sparsity $sp ($nv vectors, 0 mismatches)"
+		else
+			echo "FAIL: cosim $what, P=$lanes $layers sparsity $sp"
+			sed 's/^/    /' "$out/m$i-$sfx.log" | head -12
+			rc=1
+		fi
+	done <"$out/list"
+}
+# 3b. every row computed (--no-simplify): rows with no weight, all-padding
+#     rounds and the full layer widths run on the core too
+other_export --no-simplify 500 all "every row computed"
+# 3c. simplified in the shape's layout (--keep-shape, the bitstream default):
+#     removed rows stay as padding rows inside a layer
+other_export --keep-shape 300 shape "simplified in the shape's layout"
 
 # 4. injected faults must be caught: nonzero exit and a mismatch line
 fault_model=$(awk '$2 == 8 { print $1; exit }' "$out/list")
