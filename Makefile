@@ -42,6 +42,12 @@ endif
 TEST_SUITES :=
 BENCH_TARGETS :=
 
+# The host library, named here: mk/cosim.mk, mk/hls.mk and others sort before
+# mk/host.mk and list it as a prerequisite (expanded as their rules are read),
+# so a harness relinks when the library changes.
+LIBSPARQ     := $(BUILD)/lib/libsparq.a
+LIBSPARQ_SAN := $(BUILD)/lib/libsparq-san.a
+
 include $(sort $(wildcard mk/*.mk))
 
 # ---- cross-area targets -------------------------------------------------------

@@ -6,8 +6,6 @@ CLI_SRCS    := $(sort $(wildcard host/cli/*.c))
 HOST_OBJS   := $(HOST_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 HOST_SOBJS  := $(HOST_SRCS:%.c=$(BUILD)/san/%.o)
-LIBSPARQ    := $(BUILD)/lib/libsparq.a
-LIBSPARQ_SAN:= $(BUILD)/lib/libsparq-san.a
 UNIT_SRCS   := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
