@@ -70,7 +70,7 @@ int sq_device_load_model(sq_device *d, const sq_model *m, uint32_t model_id,
 	}
 	rc = send_words(d, 0, 0, img->lt, img->n_layers, 1, frames, err);
 	for (uint32_t k = 0; rc == 0 && k < img->n_rounds; k++)
-		tmp[k] = img->rt[k];
+		tmp[k] = sq_image_rt_word(img, k);
 	if (rc == 0)
 		rc = send_words(d, 1, 0, tmp, img->n_rounds, 1, frames, err);
 	for (uint32_t p = 0; rc == 0 && p < cfg.P; p++) {

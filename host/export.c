@@ -7,7 +7,10 @@
  * the rows of one round have similar lengths; the next layer's columns follow
  * the same permutation, which leaves the network's function unchanged. The
  * output layer keeps its order. Every lane of a round is padded to the round's
- * length with {0, 0, 0} entries; padding rows have bias 0 and shift 0.
+ * length with {0, 0, 0} entries, placed first, so that a row's reads come as
+ * late as they can; padding rows have bias 0 and shift 0. Rounds then get
+ * the waits that let layers overlap without reading a word before it is
+ * written (schedule() below).
  *
  * All fit checks run before anything is built, so a model that does not fit
  * gets one SQ_E_RANGE message naming the resource and the shortfall.
@@ -85,6 +88,7 @@ uint32_t sq_hw_pw(const sq_hwcfg *c) { return c->ACCW + 5; }
 uint32_t sq_hw_dimw(const sq_hwcfg *c) { return sq_clog2((uint64_t)c->MAXW + 1); }
 uint32_t sq_hw_rcw(const sq_hwcfg *c) { return sq_clog2((uint64_t)sq_hw_awd(c) + 1); }
 uint32_t sq_hw_ltw(const sq_hwcfg *c) { return 1 + 5 + sq_hw_dimw(c) + 2 * sq_hw_rcw(c); }
+uint32_t sq_hw_rtw(const sq_hwcfg *c) { return sq_hw_dimw(c) + SQ_WAIT_BITS; }
 
 static uint64_t mask(uint32_t bits)
 {
@@ -102,7 +106,13 @@ void sq_image_free(sq_image *img)
 	free(img->pm);
 	free(img->wm);
 	free(img->rt);
+	free(img->rt_wait);
 	free(img);
+}
+
+uint64_t sq_image_rt_word(const sq_image *img, uint32_t k)
+{
+	return ((uint64_t)img->rt_wait[k] << sq_hw_dimw(&img->cfg)) | img->rt[k];
 }
 
 /* Everything that can fall short, in the order a reader would look. */
@@ -164,6 +174,92 @@ static uint32_t out_group(const sq_qlayer *L, const uint32_t *len, uint32_t P)
 	while (most > 1 && lg < 4 && L->out_dim * (2u << lg) <= P)
 		lg++;
 	return lg;
+}
+
+static int64_t max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* The first cycle round g (round k of layer l >= 1, its entries at weight
+ * word wa) may issue: each entry at position i reads its word at the end of
+ * cycle s + i + 1, which must come after the end of the cycle that word is
+ * written in (wr[word], the layer before): s >= wr[word] - i. Padding
+ * entries (the first len - nnz of a lane) read nothing that matters. */
+static int64_t first_read_ok(const sq_image *img, uint32_t l, uint32_t k, uint32_t g,
+			     uint32_t wa, const int64_t *wr)
+{
+	uint32_t P = img->cfg.P, shift = sq_hw_slotw(&img->cfg) + img->cfg.WW;
+	int64_t s = INT64_MIN;
+	for (uint32_t p = 0; p < P; p++) {
+		uint32_t nz = img->slot_nnz[l][k * P + p];
+		for (uint32_t i = img->rt[g] - nz; i < img->rt[g]; i++) {
+			uint32_t word = img->wm[(size_t)(wa + i) * P + p] >> shift;
+			s = max64(s, wr[word] - (int64_t)i);
+		}
+	}
+	return s;
+}
+
+/* The issue schedule of one inference, as rtl/sq_core.v runs it (cycles from
+ * the first layer's load): rounds back to back, each delayed by its wait; a
+ * layer loaded in the cycle after the last issue of the layer before (at the
+ * earliest SQ_LAYER_LOAD cycles after that one's load), its first round
+ * issuing a cycle later. Each round's wait is the least that makes every
+ * read come after the write it needs; a layer's first round also waits
+ * until the layer two before has written its last word (the core's clamp
+ * bound of a bank changes at that issue). Sets rt_wait and cycles. */
+static int schedule(sq_image *img, uint32_t in_dim, sq_err *err)
+{
+	uint32_t P = img->cfg.P, L = img->n_layers;
+	uint32_t awd = sq_hw_awd(&img->cfg);
+	int64_t *wr = malloc(2 * (size_t)awd * sizeof *wr); /* words of the layer before, this one */
+	if (!wr)
+		return sq_fail(err, SQ_E_NOMEM, "out of memory scheduling rounds");
+	int64_t *wr_prev = wr, *wr_cur = wr + awd;
+	int64_t go = 0, e = 0, e_last[SQ_MAX_LAYERS];
+	uint32_t g = 0, wa = 0;
+	for (uint32_t l = 0; l < L; l++) {
+		uint32_t nr = ceil_div(img->out_dim[l], P);
+		for (uint32_t k = 0; k < nr; k++, g++) {
+			int64_t nat, s, need = l > 0 ? first_read_ok(img, l, k, g, wa, wr_prev) : INT64_MIN;
+			if (l == 0 && k == 0) {
+				nat = go + 1;
+				s = nat;
+			} else if (k == 0) {
+				go = max64(e + 1, go + SQ_LAYER_LOAD);
+				if (l >= 2)
+					need = max64(need, e_last[l - 2] + SQ_PIPE_WRITE);
+				nat = e + 1;
+				s = max64(go + 1, max64(nat, need));
+			} else {
+				nat = e + 1;
+				s = max64(nat, need);
+			}
+			int64_t wait = need > nat ? need - nat : 0;  /* the core: s = max(go + 1, nat + wait) */
+			if (wait >= (1 << SQ_WAIT_BITS)) {
+				free(wr);
+				return sq_fail(err, SQ_E_RANGE, "round %u needs a wait of %lld cycles",
+					       g, (long long)wait);
+			}
+			img->rt_wait[g] = (uint32_t)wait;
+			e = s + img->rt[g] - 1;
+			wr_cur[k] = e + SQ_PIPE_WRITE;
+			wa += img->rt[g];
+		}
+		e_last[l] = e;
+		int64_t *t = wr_prev;
+		wr_prev = wr_cur;
+		wr_cur = t;
+	}
+	free(wr);
+	/* head and tail: the observation words, the cycles from the first
+	 * beat to the first load, and from the output layer's last issue to the
+	 * first result beat (the Q drain, log2(P) reduction levels, the argmax
+	 * scan of 2 cycles per index and the first beat) */
+	img->cycles = (uint64_t)e + ceil_div(in_dim, P) + 13u + 2u * img->out_dim[L - 1] +
+		      sq_clog2(P);
+	return SQ_OK;
 }
 
 int sq_export_image(const sq_model *m, const sq_hwcfg *c, sq_image **out, sq_err *err)
@@ -274,9 +370,10 @@ int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 	img->n_rounds = (uint32_t)rounds;
 	img->n_words = (uint32_t)words;
 	img->rt = calloc(rounds ? rounds : 1, sizeof *img->rt);
+	img->rt_wait = calloc(rounds ? rounds : 1, sizeof *img->rt_wait);
 	img->pm = calloc((rounds ? rounds : 1) * P, sizeof *img->pm);
 	img->wm = calloc((words ? words : 1) * P, sizeof *img->wm);
-	if (!img->rt || !img->pm || !img->wm) {
+	if (!img->rt || !img->rt_wait || !img->pm || !img->wm) {
 		rc = sq_fail(err, SQ_E_NOMEM, "out of memory for %llu weight words",
 			     (unsigned long long)words);
 		goto out_free;
@@ -322,6 +419,7 @@ int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 				img->pm[(size_t)g * P + j * G] = (shift << accw) |
 								 ((uint64_t)s.bias[l][r] & mask(accw));
 				uint32_t i = 0;
+				const uint32_t *nz = &img->slot_nnz[l][k * P];
 				for (uint32_t e = L->row_ptr[r]; e < L->row_ptr[r + 1]; e++) {
 					if (!sq_simplify_weight_kept(&s, L, l, e))
 						continue; /* folded into the bias */
@@ -329,7 +427,9 @@ int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 					uint64_t ent = ((uint64_t)(col / P) << (slotw + ww)) |
 						       ((uint64_t)(col % P) << ww) |
 						       ((uint64_t)(int64_t)L->val[e] & mask(ww));
-					img->wm[(size_t)(wa + i / G) * P + j * G + i % G] = (uint32_t)ent;
+					/* the lane's padding first: its reads as late as can be */
+					uint32_t ln = j * G + i % G;
+					img->wm[(size_t)(wa + rl - nz[ln] + i / G) * P + ln] = (uint32_t)ent;
 					i++;
 				}
 			}
@@ -341,6 +441,8 @@ int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 				pos[sr[j]] = j;
 		in_cols = n_out;
 	}
+	if ((rc = schedule(img, m->dims[0], err)))
+		goto out_free;
 	*out = img;
 	img = NULL;
 	rc = SQ_OK;
@@ -410,8 +512,8 @@ static void write_body(FILE *f, const sq_image *img, enum hex_file which)
 		break;
 	case HEX_RT:
 		for (uint32_t k = 0; k < img->n_rounds; k++) {
-			tmp[0] = img->rt[k];
-			put_wide(f, tmp, 1, sq_hw_dimw(c));
+			tmp[0] = sq_image_rt_word(img, k);
+			put_wide(f, tmp, 1, sq_hw_rtw(c));
 		}
 		break;
 	case HEX_WM:
@@ -443,15 +545,17 @@ static void write_body(FILE *f, const sq_image *img, enum hex_file which)
 			   "`define SQ_MAXW %u\n`define SQ_MAXL %u\n`define SQ_LG_WD %u\n`define SQ_LG_RD %u\n",
 			c->P, c->AW, c->WW, c->ACCW, c->MAXW, c->MAXL, c->LG_WD, c->LG_RD);
 		fprintf(f, "// derived widths\n`define SQ_EW %u\n`define SQ_PW %u\n`define SQ_LTW %u\n"
-			   "`define SQ_DIMW %u\n`define SQ_RCW %u\n",
-			sq_hw_ew(c), sq_hw_pw(c), sq_hw_ltw(c), sq_hw_dimw(c), sq_hw_rcw(c));
+			   "`define SQ_DIMW %u\n`define SQ_RCW %u\n`define SQ_RTW %u\n",
+			sq_hw_ew(c), sq_hw_pw(c), sq_hw_ltw(c), sq_hw_dimw(c), sq_hw_rcw(c),
+			sq_hw_rtw(c));
 		fprintf(f, "// the model\n`define SQ_N_LAYERS %u\n`define SQ_IN_WORDS %u\n"
 			   "`define SQ_OUT_DIM %u\n`define SQ_MAX_DIM %u\n"
 			   "`define SQ_N_ROUNDS %u\n`define SQ_N_WORDS %u\n`define SQ_ACC_BITS %u\n"
-			   "`define SQ_CYCLES_BOUND %llu\n"
+			   "`define SQ_CYCLES %llu\n`define SQ_CYCLES_BOUND %llu\n"
 			   "`define SQ_NEED_LG_WD %u\n`define SQ_NEED_LG_RD %u\n`endif\n",
 			img->n_layers, in_dim, out_dim, max_dim, img->n_rounds, img->n_words,
-			img->max_acc_bits, (unsigned long long)img->cycles_bound,
+			img->max_acc_bits, (unsigned long long)img->cycles,
+			(unsigned long long)img->cycles_bound,
 			max1(sq_clog2(img->n_words)), max1(sq_clog2(img->n_rounds)));
 		break;
 	}

@@ -39,6 +39,17 @@ uint32_t sq_hw_pw(const sq_hwcfg *c);
 uint32_t sq_hw_dimw(const sq_hwcfg *c);
 uint32_t sq_hw_rcw(const sq_hwcfg *c);
 uint32_t sq_hw_ltw(const sq_hwcfg *c);
+uint32_t sq_hw_rtw(const sq_hwcfg *c);  /* round table entry: {wait[SQ_WAIT_BITS], len[DIMW]} */
+
+/* The core's pipeline timing the exporter schedules rounds by
+ * (docs/architecture.md "Layer overlap"): an entry issued in cycle t reads
+ * its activation word at the end of cycle t + 1; the last entry of a hidden
+ * round issued in cycle t has its word written at the end of cycle
+ * t + SQ_PIPE_WRITE; a layer's table entry is ready SQ_LAYER_LOAD cycles
+ * after the layer before was loaded. */
+#define SQ_WAIT_BITS 4
+#define SQ_PIPE_WRITE 9
+#define SQ_LAYER_LOAD 3
 
 typedef struct sq_image {
 	sq_hwcfg cfg;
@@ -46,6 +57,7 @@ typedef struct sq_image {
 	uint64_t lt[SQ_MAX_LAYERS];  /* layer table words (LTW bits) */
 	uint32_t n_rounds;           /* round table / parameter memory entries used */
 	uint32_t *rt;                /* [n_rounds] round lengths */
+	uint32_t *rt_wait;           /* [n_rounds] cycles each round waits for its inputs */
 	uint32_t n_words;            /* weight memory words used (sum of rt) */
 	uint32_t *wm;                /* [n_words * P] lane entries, EW bits each */
 	uint64_t *pm;                /* [n_rounds * P] lane entries, PW bits each */
@@ -61,6 +73,7 @@ typedef struct sq_image {
 	uint32_t out_lg_grp;         /* output layer: each row over 2^out_lg_grp lanes */
 	uint32_t layer_round0[SQ_MAX_LAYERS]; /* first global round of each layer */
 	uint32_t layer_words[SQ_MAX_LAYERS];  /* weight words (cycles) per layer */
+	uint64_t cycles;             /* per inference, never stalled (the schedule's) */
 	uint64_t cycles_bound;       /* sum over layers of ceil(nnz / P), the model's nnz */
 	uint64_t cycles_bound_kept;  /* the same over the weights the core stores */
 	uint32_t rows_const;         /* hidden rows folded into the next biases */
@@ -82,6 +95,9 @@ int sq_export_image(const sq_model *m, const sq_hwcfg *c, sq_image **out, sq_err
 int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 			sq_image **out, sq_err *err);
 void sq_image_free(sq_image *img);
+
+/* Round table entry k as the core stores it: {rt_wait[k], rt[k]}. */
+uint64_t sq_image_rt_word(const sq_image *img, uint32_t k);
 
 /* Writes lt.hex rt.hex wm.hex pm.hex config.vh into dir (created if needed),
  * each atomically. */

@@ -29,17 +29,20 @@
 //   R2 arithmetic shift right
 //   R3 clamp to [0, amax]
 //   X  one wide word of P results written into every lane's activation copy
-// A layer's first weight issue waits until its predecessor's last activation
-// word is written (the drain). Then argmax over the Q buffer, then the result
-// stream. Reset (synchronous, active high) clears control only.
+// Layers overlap: a round starts as soon as the activation words its entries
+// read are written, by a wait the exporter computes and stores beside the
+// round's length (docs/architecture.md "Layer overlap"). Then argmax over
+// the Q buffer, then the result stream. Reset (synchronous, active high)
+// clears control only.
 //
 // Memories: one synchronous read port (registered output) and one write port
 // each, so Yosys maps them to EBR (iCE40) / DP16KD (ECP5); every bit of every
 // word is used, so icebram/ecpbram can patch the INIT images. They carry
 // (* no_rw_check *): the controller never uses a word read in the cycle it is
-// written (lt/rt are reread after a load, banks alternate, a layer starts after
-// its predecessor's last write, argmax after the last Q write), so Yosys need
-// not add read-first bypass logic. Verilator simulates read-first.
+// written (lt/rt are reread after a load, banks alternate, a round's reads
+// come after the writes of the words they read (the exporter's waits), argmax
+// after the last Q write), so Yosys need not add read-first bypass logic
+// (the simulation is read-first).
 `default_nettype none
 
 module sq_core #(
@@ -103,6 +106,8 @@ module sq_core #(
 	localparam integer PW    = ACCW + 5;
 	localparam integer DIMW  = f_clog2(MAXW + 1);
 	localparam integer RCW   = f_clog2(AWD + 1);
+	localparam integer WTW   = 4;                // a round's wait, 0..15 cycles
+	localparam integer RTW   = DIMW + WTW;       // round table entry {wait, len}
 	localparam integer LTW   = 1 + 5 + DIMW + 2 * RCW;
 	localparam integer LGL   = (f_clog2(MAXL) < 1) ? 1 : f_clog2(MAXL);
 	localparam integer PRW   = WW + AW;          // product width
@@ -141,12 +146,12 @@ module sq_core #(
 			 S_OBS   = 3'd1,  // accepting the rest of the observation
 			 S_LOAD  = 3'd2,  // layer table entry -> layer registers
 			 S_RUN   = 3'd3,  // issuing the layer's weight entries
-			 S_DRAIN = 3'd4,  // waiting for the layer's last write
+			 S_DRAIN = 3'd4,  // waiting for the output layer's last Q word
 			 S_ARG   = 3'd5,  // argmax over the Q buffer
 			 S_RES   = 3'd6;  // result stream
 
 	reg  [2:0]        state_reg;
-	reg  [LGL-1:0]    layer_reg;     // layer being issued (lt read address)
+	reg  [LGL-1:0]    layer_reg;     // the next layer to load (lt read address)
 	reg               lt0_pre;       // layer_reg == 0 and no table write, a cycle ago
 	reg               idle_reg;      // state_reg == S_IDLE (kept beside it, for the link)
 	reg               obs_rdy_reg;   // s_obs_ready, computed a cycle ahead
@@ -204,10 +209,10 @@ module sq_core #(
 	wire              lt_is_last  = lt_q[LTW-1];
 	// The entry's fields and what the layer registers take from them,
 	// registered once more (lt_q is a memory output: 5.8 ns clock-to-out on
-	// ECP5). A layer is loaded at least two cycles after layer_reg last
-	// changed (S_DRAIN lasts three cycles or more; in S_IDLE layer_reg is 0
-	// and the table unwritten for a cycle before an observation is taken),
-	// so these hold the entry of layer_reg by then.
+	// ECP5). layer_reg moves to the next layer when a layer is loaded, so
+	// these hold the next layer's entry while a layer runs, from the third
+	// cycle after the load (ln_ok; in S_IDLE layer_reg is 0 and the table
+	// unwritten for a cycle before an observation is taken).
 	reg  [RCW-1:0]    ln_n_rounds;
 	reg  [DIMW-1:0]   ln_out_dim;
 	reg               ln_is_last;
@@ -216,11 +221,12 @@ module sq_core #(
 	reg  [AW-1:0]     ln_amax;       // amax(sat_bits) = 2^(sat-1) - 1, a low mask
 	reg               ln_in1;        // in_words == 1
 	reg  [RCW-1:0]    ln_in_m2;      // in_words - 2
+	reg               ln_ok1, ln_ok; // ln_* hold layer_reg's entry (two cycles after a load)
 
-	// ---- round table (len_k) -------------------------------------------------
+	// ---- round table ({wait_k, len_k}) ---------------------------------------
 	(* no_rw_check *)
-	reg  [DIMW-1:0]   rt [0:(1<<LG_RD)-1];
-	reg  [DIMW-1:0]   rt_q;
+	reg  [RTW-1:0]    rt [0:(1<<LG_RD)-1];
+	reg  [RTW-1:0]    rt_q;
 	wire [LG_RD-1:0]  rt_raddr;
 	generate
 		if (INIT_RT != "") begin : g_init_rt
@@ -229,9 +235,11 @@ module sq_core #(
 	endgenerate
 	always @(posedge i_clk) begin
 		if (rt_we)
-			rt[ld_addr_q[LG_RD-1:0]] <= ld_data_q[DIMW-1:0];
+			rt[ld_addr_q[LG_RD-1:0]] <= ld_data_q[RTW-1:0];
 		rt_q <= rt[rt_raddr];
 	end
+	wire [DIMW-1:0]   rt_len  = rt_q[DIMW-1:0];
+	wire [WTW-1:0]    rt_wait = rt_q[RTW-1:DIMW];
 
 	// ---- weight memory: P lanes side by side, per-lane write enables --------
 	// (rtl/sq_wmem.v: block RAM, or SPRAM with WMEM=1; registered read either way)
@@ -267,10 +275,15 @@ module sq_core #(
 		pm_q <= pm[pm_raddr];
 	end
 
-	// ---- layer registers (constant while a layer runs and drains) -----------
+	// ---- layer registers (the layer being issued) -----------------------------
+	// Entries of the layer before may still be in the pipeline: what they
+	// need travels with them (the write bank and the output-layer flag, stage
+	// by stage) or is kept per bank (amax_p, selected by the write bank).
 	reg  [RCW-1:0]    rounds_left_reg;
 	reg               is_q_reg /*verilator public_flat_rd*/;  // output layer: to the Q buffer
-	reg  [AW-1:0]     amax_reg;      // hidden clamp bound amax(sat_bits)
+	reg  [AW-1:0]     amax_nx;       // hidden clamp bound amax(sat_bits), until the first issue
+	reg               amax_set;      // no round of the layer issued yet: amax_nx goes to amax_p
+	reg  [AW-1:0]     amax_p0, amax_p1;  // clamp bound of the layer writing bank 0 / 1
 	reg  [2:0]        grp_reg;       // output layer: log2 of the lanes per row (its sat_bits field)
 	reg  [DIMW-1:0]   out_dim_reg;
 	reg               bank_reg;      // layer l reads bank l%2, writes the other
@@ -283,10 +296,12 @@ module sq_core #(
 	reg               run_reg;       // state_reg == S_RUN
 	reg               rem_z_reg;     // rem_reg == 0
 	reg               rl_nz_reg;     // rounds_left_reg != 0
+	reg  [WTW-1:0]    wt_reg;        // cycles the next round still waits
+	reg               wt_z_reg;      // wt_reg == 0
 	reg  [LG_RD-1:0]  nxt_g1_reg;    // nxt_g_reg + 1
 	reg  [ROWW-1:0]   k_reg;         // next round within the layer
 	wire              run_entry = run_reg && !rem_z_reg;
-	wire              run_start = run_reg && rem_z_reg && rl_nz_reg;
+	wire              run_start = run_reg && rem_z_reg && rl_nz_reg && wt_z_reg;
 	wire              run_end   = run_reg && rem_z_reg && !rl_nz_reg;  // layer issued
 	wire              issue = run_entry || run_start;
 	// The round lengths are read two rounds ahead, so that no logic follows
@@ -297,6 +312,7 @@ module sq_core #(
 	reg  [LG_RD-1:0]  nxt_g2_reg;    // nxt_g_reg + 2
 	reg  [LG_RD-1:0]  nxt_g3_reg;    // nxt_g_reg + 3
 	reg  [DIMW-1:0]   len1;
+	reg  [WTW-1:0]    wait1, wait0;  // the waits of rounds nxt_g + 1 and nxt_g
 	reg  [DIMW-1:0]   len0_m1;       // len0 - 1
 	reg               len0_is1, len0_is2;
 	reg  [1:0]        fl;            // fill step; 3 = filled
@@ -309,20 +325,23 @@ module sq_core #(
 	wire              issue_last = run_start ? len0_is1 : rem1_reg;
 
 	// pipeline control, stage by stage
-	reg               w_v, w_first, w_last;
+	// (_q: the entry's layer is the output layer; _bk: the bank its layer writes)
+	reg               w_v, w_first, w_last, w_q, w_bk;
 	reg  [LG_RD-1:0]  w_g;
 	reg  [ROWW-1:0]   w_k;
-	reg               a_v, a_first, a_last;
+	reg               a_v, a_first, a_last, a_q, a_bk;
 	reg  [LG_RD-1:0]  a_g;
 	reg  [ROWW-1:0]   a_k;
-	reg               b_v, b_first, b_last;
+	reg               b_v, b_first, b_last, b_q, b_bk;
 	reg  [LG_RD-1:0]  b_g;
 	reg  [ROWW-1:0]   b_k;
 	assign pm_raddr = b_g;           // pm_q in M, registered again for C
-	reg               m_v, m_first, m_last;
+	reg               m_v, m_first, m_last, m_q, m_bk;
 	reg  [ROWW-1:0]   m_k;
-	reg               c_v, c_first, c_last;
+	reg               c_v, c_first, c_last, c_q, c_bk;
 	reg  [ROWW-1:0]   c_k;
+	reg               r0_q, r0_bk, r1_bk, r2_bk, r3_bk;
+	reg  [AW-1:0]     r2_amax;       // the clamp bound of the word in R2, for R3
 	// r0: accumulators final (Q capture); r3: activation word ready (X).
 	// Public for the co-simulation harness (sim/), which checks every round.
 	reg               r0_v /*verilator public_flat_rd*/;
@@ -337,32 +356,37 @@ module sq_core #(
 		w_first <= run_start;
 		w_last  <= issue_last;
 		if (run_start) begin
-			w_g <= nxt_g_reg;
-			w_k <= k_reg;
+			w_g  <= nxt_g_reg;
+			w_k  <= k_reg;
+			w_q  <= is_q_reg;
+			w_bk <= ~bank_reg;
 		end
 		a_v <= w_v; a_first <= w_first; a_last <= w_last; a_g <= w_g; a_k <= w_k;
 		b_v <= a_v; b_first <= a_first; b_last <= a_last; b_g <= a_g; b_k <= a_k;
 		m_v <= b_v; m_first <= b_first; m_last <= b_last; m_k <= b_k;
 		c_v <= m_v; c_first <= m_first; c_last <= m_last; c_k <= m_k;
-		r0_v <= c_v && c_last; r0_k <= c_k;
-		r1_v <= r0_v && !is_q_reg; r1_k <= r0_k;
-		r2_v <= r1_v; r2_k <= r1_k;
-		r3_v <= r2_v; r3_k <= r2_k;
+		a_q <= w_q; b_q <= a_q; m_q <= b_q; c_q <= m_q;
+		a_bk <= w_bk; b_bk <= a_bk; m_bk <= b_bk; c_bk <= m_bk;
+		r0_v <= c_v && c_last; r0_k <= c_k; r0_q <= c_q; r0_bk <= c_bk;
+		r1_v <= r0_v && !r0_q; r1_k <= r0_k; r1_bk <= r0_bk;
+		r2_v <= r1_v; r2_k <= r1_k; r2_bk <= r1_bk;
+		r2_amax <= r1_bk ? amax_p1 : amax_p0;
+		r3_v <= r2_v; r3_k <= r2_k; r3_bk <= r2_bk;
 		if (i_rst) begin
 			w_v <= 1'b0; a_v <= 1'b0; b_v <= 1'b0; m_v <= 1'b0; c_v <= 1'b0;
 			r0_v <= 1'b0; r1_v <= 1'b0; r2_v <= 1'b0; r3_v <= 1'b0;
 		end
 	end
 
-	// The layer's last activation word is written at the end of the cycle in
-	// which r3_v is high; an entry issued then reads activations a cycle later.
-	// pipe_drained = !(w_v || a_v || b_v || m_v || c_v || r0_v || r1_v || r2_v),
-	// computed a cycle ahead from the stages' inputs.
+	// The output layer's last Q word is written when the pipeline holds
+	// nothing before it: pipe_drained = !(w_v || a_v || b_v || m_v || c_v ||
+	// r0_v || r1_v || r2_v || rd_busy || qw_v), computed a cycle ahead from
+	// the stages' inputs. (Entries of a hidden layer are older, so gone too.)
 	reg  pipe_drained;
 	wire rd_busy;   // an output-row reduction level before the last holds a word
 	always @(posedge i_clk) begin
 		pipe_drained <= !(issue || w_v || a_v || b_v || m_v || (c_v && c_last) ||
-				  (r0_v && (!is_q_reg || NLV > 0)) || r1_v || rd_busy);
+				  (r0_v && (!r0_q || NLV > 0)) || r1_v || rd_busy);
 		if (i_rst)
 			pipe_drained <= 1'b1;
 	end
@@ -388,7 +412,7 @@ module sq_core #(
 			obs_we <= 1'b0;
 	end
 	wire              am_we    = obs_we || r3_v;
-	wire [AMW-1:0]    am_waddr = obs_we ? {1'b0, obs_word} : {~bank_reg, r3_k};
+	wire [AMW-1:0]    am_waddr = obs_we ? {1'b0, obs_word} : {r3_bk, r3_k};
 	wire [P*AW-1:0]   am_wdata = obs_we ? obs_data : x_word;
 
 	genvar gp;
@@ -482,10 +506,10 @@ module sq_core #(
 			// R3: clamp to [0, amax] (saturation and ReLU in one)
 			wire             r_neg  = r_shr[QW-1];
 			// amax is a low mask (2^(sat-1) - 1): above it is any bit outside it
-			wire             r_over = |(r_shr & ~{{(QW-AW){1'b0}}, amax_reg});
+			wire             r_over = |(r_shr & ~{{(QW-AW){1'b0}}, r2_amax});
 			reg  [AW-1:0]    r_out;
 			always @(posedge i_clk)
-				r_out <= r_neg ? {AW{1'b0}} : (r_over ? amax_reg : r_shr[AW-1:0]);
+				r_out <= r_neg ? {AW{1'b0}} : (r_over ? r2_amax : r_shr[AW-1:0]);
 			assign x_word[gp*AW +: AW] = r_out;
 		end
 	endgenerate
@@ -502,7 +526,7 @@ module sq_core #(
 	wire [P*ACCW-1:0] qw_word /*verilator public_flat_rd*/;
 	generate
 		if (NLV == 0) begin : g_nored
-			assign qw_v    = r0_v && is_q_reg;
+			assign qw_v    = r0_v && r0_q;
 			assign qw_k    = r0_k;
 			assign qw_word = acc_word;
 			assign rd_busy = 1'b0;
@@ -513,7 +537,7 @@ module sq_core #(
 			reg  [NLV*ROWW-1:0]   rd_k;
 			integer ri;
 			always @(posedge i_clk) begin
-				rd_v[0]        <= r0_v && is_q_reg;
+				rd_v[0]        <= r0_v && r0_q;
 				rd_k[0 +: ROWW] <= r0_k;
 				for (ri = 1; ri < NLV; ri = ri + 1) begin
 					rd_v[ri]                 <= rd_v[ri - 1];
@@ -615,6 +639,10 @@ module sq_core #(
 		ln_amax     <= ~amax_hi[AW-1:0];
 		ln_in1      <= lt_in_words == 1;
 		ln_in_m2    <= lt_in_words - 1'b1 - 1'b1;
+		// layer_reg moves at a load: lt_q follows a cycle later, ln_* a
+		// cycle after that
+		ln_ok1      <= !layer_go;
+		ln_ok       <= ln_ok1 && !layer_go;
 	end
 	// j_reg compares, registered: j_reg holds still for a cycle before either
 	// is used (ARG moves it every other cycle, RES once per beat at most every
@@ -625,8 +653,11 @@ module sq_core #(
 	reg               j_zero;        // j_reg == 0, a cycle ago
 	reg               j_adv;         // slot js_reg is its word's last and j_reg + 1 != out_dim_reg, a cycle ago
 	wire              res_fire  = m_res_valid && m_res_ready;
-	wire              layer_go  = (state_reg == S_LOAD) ||
-				      ((state_reg == S_DRAIN) && pipe_drained && !is_q_reg);
+	// the next hidden-or-output layer is loaded in the cycle after the last
+	// issue of a hidden layer (its first round then waits as the round
+	// table says); after the output layer, S_DRAIN
+	wire              layer_nx  = run_end && !is_q_reg && ln_ok;
+	wire              layer_go  = (state_reg == S_LOAD) || layer_nx;
 
 	// ---- cycle counter ---------------------------------------------------------
 	// Cycles since the observation's first beat plus 2 (what o_cycles takes
@@ -653,7 +684,7 @@ module sq_core #(
 	wire lt0_ok_nx  = lt0_pre_nx && lt0_pre;
 	// fill: restarted by a round-table write and when the output layer's
 	// drain ends (the inference needs the table no more)
-	wire fl_restart = rt_we || ((state_reg == S_DRAIN) && pipe_drained && is_q_reg);
+	wire fl_restart = rt_we || ((state_reg == S_DRAIN) && pipe_drained);
 	wire [1:0] fl_nx = fl_restart ? 2'd0 : (fl_done ? 2'd3 : fl + 2'd1);
 
 	always @(posedge i_clk) begin
@@ -662,12 +693,25 @@ module sq_core #(
 		obs_rdy_reg <= (idle_nx && lt0_ok_nx && !ld_fire && (fl_nx == 2'd3)) || obs_nx;
 		fl <= fl_nx;
 		// round lengths: shifted at a round start and by the fill
-		if (run_start || fl == 2'd1 || fl == 2'd2)
-			len1 <= rt_q;
+		if (run_start || fl == 2'd1 || fl == 2'd2) begin
+			len1  <= rt_len;
+			wait1 <= rt_wait;
+		end
 		if (run_start || fl == 2'd2) begin
 			len0_m1  <= len1 - 1'b1;
 			len0_is1 <= len1 == 1;
 			len0_is2 <= len1 == 2;
+			wait0    <= wait1;
+		end
+		// a round's wait starts after the last issue of the round before
+		// (the next round is nxt_g: wait0, or wait1 when that issue is a
+		// round start, which shifts them along)
+		if (issue && issue_last) begin
+			wt_reg   <= run_start ? wait1 : wait0;
+			wt_z_reg <= (run_start ? wait1 : wait0) == 0;
+		end else if (!wt_z_reg) begin
+			wt_reg   <= wt_reg - 1'b1;
+			wt_z_reg <= wt_reg == 1;
 		end
 		cyc_lo   <= cyc_lo + 1'b1;
 		cyc_wrap <= cyc_lo == 16'hfffe;
@@ -714,6 +758,8 @@ module sq_core #(
 			nxt_g3_reg  <= G3[LG_RD-1:0];
 			wa_reg      <= {LG_WD{1'b0}};
 			bank_reg    <= 1'b0;
+			wt_reg      <= {WTW{1'b0}};
+			wt_z_reg    <= 1'b1;     // round 0 does not wait
 			if (obs_fire) begin
 				cyc_lo      <= 16'd3;
 				cyc_wrap    <= 1'b0;
@@ -753,29 +799,33 @@ module sq_core #(
 				rounds_left_reg <= rounds_left_reg - 1'b1;
 				rl_nz_reg       <= rounds_left_reg != 1;
 			end
-			if (run_end) begin
+			if (run_end && is_q_reg) begin
 				state_reg <= S_DRAIN;
 				run_reg   <= 1'b0;
-				layer_reg <= layer_reg + 1'b1;
+			end
+			// the first issue of a layer sets the clamp bound of its
+			// write bank: the layer two before, which wrote that bank,
+			// has written its last word by then (the exporter's waits)
+			if (run_start && amax_set) begin
+				amax_set <= 1'b0;
+				if (bank_reg)
+					amax_p0 <= amax_nx;
+				else
+					amax_p1 <= amax_nx;
 			end
 		end
 		S_DRAIN:
-			// the next layer is loaded in this cycle (layer_go below)
 			if (pipe_drained) begin
-				if (is_q_reg) begin
-					state_reg   <= S_ARG;
-					// the next inference's start, set now: the fill reads
-					// rounds 0..2, lt_q becomes entry 0, and an observation
-					// may come in the first S_IDLE cycle
-					layer_reg   <= {LGL{1'b0}};
-					obs_cnt_reg <= {ROWW{1'b0}};
-					nxt_g_reg   <= {LG_RD{1'b0}};
-					nxt_g1_reg  <= G1[LG_RD-1:0];
-					nxt_g2_reg  <= G2[LG_RD-1:0];
-					nxt_g3_reg  <= G3[LG_RD-1:0];
-				end else begin
-					bank_reg  <= ~bank_reg;
-				end
+				state_reg   <= S_ARG;
+				// the next inference's start, set now: the fill reads
+				// rounds 0..2, lt_q becomes entry 0, and an observation
+				// may come in the first S_IDLE cycle
+				layer_reg   <= {LGL{1'b0}};
+				obs_cnt_reg <= {ROWW{1'b0}};
+				nxt_g_reg   <= {LG_RD{1'b0}};
+				nxt_g1_reg  <= G1[LG_RD-1:0];
+				nxt_g2_reg  <= G2[LG_RD-1:0];
+				nxt_g3_reg  <= G3[LG_RD-1:0];
 			end
 		S_ARG: begin
 			// an index every other cycle: read word, select slot, compare,
@@ -844,14 +894,17 @@ module sq_core #(
 		default: state_reg <= S_IDLE;
 		endcase
 
-		// layer registers: from S_LOAD (the first layer), or in the last
-		// cycle of a drain (the pipeline holds nothing that reads them)
+		// layer registers: from S_LOAD (the first layer), or in the cycle
+		// after a hidden layer's last issue (what its entries still need
+		// travels with them); layer_reg moves on to the next entry
 		if (layer_go) begin
+			layer_reg       <= layer_reg + 1'b1;
 			rounds_left_reg <= ln_n_rounds;
 			is_q_reg        <= ln_is_last;
 			grp_reg         <= ln_grp;
 			out_dim_reg     <= ln_out_dim;
-			amax_reg        <= ln_amax;
+			amax_nx         <= ln_amax;
+			amax_set        <= 1'b1;
 			rem_reg         <= {DIMW{1'b0}};
 			rem1_reg        <= 1'b0;
 			// the argmax scan's start, set here, well before S_ARG
@@ -864,6 +917,8 @@ module sq_core #(
 			run_reg         <= 1'b1;
 			k_reg           <= {ROWW{1'b0}};
 			state_reg       <= S_RUN;
+			if (layer_nx)
+				bank_reg    <= ~bank_reg;
 		end
 
 		if (i_rst) begin

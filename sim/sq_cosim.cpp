@@ -231,7 +231,7 @@ static void load_image(Sim &s, const sq_image *img)
 	for (uint32_t l = 0; l < img->n_layers; l++)
 		load_port(s, 0, 0, l, img->lt[l]);
 	for (uint32_t g = 0; g < img->n_rounds; g++)
-		load_port(s, 1, 0, g, img->rt[g]);
+		load_port(s, 1, 0, g, sq_image_rt_word(img, g));
 	for (uint32_t a = 0; a < img->n_words; a++)
 		for (uint32_t p = 0; p < P; p++)
 			load_port(s, 2, p, a, img->wm[(size_t)a * P + p]);

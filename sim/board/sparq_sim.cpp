@@ -468,7 +468,7 @@ static void preload(Board &b, const char *path)
 	load_words(b, 0, 0, img->lt, img->n_layers, 1);
 	std::vector<uint64_t> rt(img->n_rounds);
 	for (uint32_t k = 0; k < img->n_rounds; k++)
-		rt[k] = img->rt[k];
+		rt[k] = sq_image_rt_word(img, k);
 	load_words(b, 1, 0, rt.data(), img->n_rounds, 1);
 	std::vector<uint64_t> w(img->n_words);
 	for (uint32_t p = 0; p < c.P; p++) {

@@ -107,7 +107,7 @@ static void shadow_load_image(emu *e, int i)
 	for (uint32_t k = 0; k < im->n_layers; k++)
 		e->lt[k] = im->lt[k];
 	for (uint32_t k = 0; k < im->n_rounds; k++)
-		e->rt[k] = im->rt[k];
+		e->rt[k] = sq_image_rt_word(im, k);
 	for (size_t k = 0; k < (size_t)im->n_words * P; k++)
 		e->wm[k] = im->wm[k];
 	for (size_t k = 0; k < (size_t)im->n_rounds * P; k++)
@@ -122,7 +122,7 @@ static bool shadow_matches(const emu *e, int i)
 		if (e->lt[k] != im->lt[k])
 			return false;
 	for (uint32_t k = 0; k < im->n_rounds; k++)
-		if (e->rt[k] != im->rt[k])
+		if (e->rt[k] != sq_image_rt_word(im, k))
 			return false;
 	for (size_t k = 0; k < (size_t)im->n_words * P; k++)
 		if (e->wm[k] != im->wm[k])
