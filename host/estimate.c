@@ -81,13 +81,6 @@ uint32_t sq_est_blocks(const char *family, uint32_t width, uint32_t depth, uint3
 	return best;
 }
 
-uint64_t sq_est_cycles(uint32_t P, uint32_t in_words, uint32_t n_words, uint32_t n_layers,
-		       uint32_t out_dim)
-{
-	return (uint64_t)in_words + n_words + 9u * (uint64_t)n_layers + 2u * (uint64_t)out_dim + 4u +
-	       sq_clog2(P);
-}
-
 /*
  * Logic: a linear model in a few structural features, least squares (on
  * relative error) over tests/estimate/fixtures.txt; docs/autocompress.md
@@ -339,6 +332,7 @@ int sq_estimate_model(const sq_model *m, const sq_board *b, const sq_est_opts *o
 	for (uint32_t l = 0; l < m->n_layers; l++)
 		e->nnz += m->q[l].nnz;
 	e->cycles_bound = img->cycles_bound;
+	e->cycles = img->cycles; /* the export's issue schedule (export.c) */
 	sq_image_free(img);
 	e->mem[SQ_MEM_WM].bits_used = (uint64_t)e->n_words * e->mem[SQ_MEM_WM].width;
 	e->mem[SQ_MEM_PM].bits_used = (uint64_t)e->n_rounds * e->mem[SQ_MEM_PM].width;
@@ -348,7 +342,6 @@ int sq_estimate_model(const sq_model *m, const sq_board *b, const sq_est_opts *o
 	for (int i = 0; i < SQ_MEM_COUNT; i++)
 		if (!e->mem[i].lutram && !(i == SQ_MEM_WM && e->wm_spram))
 			e->ebr_bits_used += e->mem[i].bits_used;
-	e->cycles = sq_est_cycles(e->cfg.P, e->in_words, e->n_words, e->n_layers, e->out_dim);
 	if (o->clk_mhz > 0.0)
 		e->clk_mhz = o->clk_mhz;
 	e->latency_us = (double)e->cycles / e->clk_mhz;

@@ -115,11 +115,4 @@ int sq_estimate_model(const sq_model *m, const sq_board *b, const sq_est_opts *o
  * bits (slice = width: whole words), on a family ("ice40"/"ecp5"). */
 uint32_t sq_est_blocks(const char *family, uint32_t width, uint32_t depth, uint32_t slice);
 
-/* Cycles per inference of an image (docs/architecture.md, calibrated against
- * `sparq cosim --no-stress`): in_words + sum of round lengths + 9 per layer
- * + 2 out_dim + 4 (the argmax visits an index every other cycle) + log2(P)
- * (the output-row reduction levels). */
-uint64_t sq_est_cycles(uint32_t P, uint32_t in_words, uint32_t n_words, uint32_t n_layers,
-		       uint32_t out_dim);
-
 #endif

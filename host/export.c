@@ -209,8 +209,9 @@ static int64_t first_read_ok(const sq_image *img, uint32_t l, uint32_t k, uint32
  * read come after the write it needs; a layer's first round also waits
  * until the layer two before has written its last word (the core's clamp
  * bound of a bank changes at that issue). Sets rt_wait and cycles. */
-static int schedule(sq_image *img, uint32_t in_dim, sq_err *err)
+static int schedule(sq_image *img, uint32_t in_dim, bool early, sq_err *err)
 {
+	const int64_t pipe_write = SQ_PIPE_WRITE - (early ? 1 : 0);
 	uint32_t P = img->cfg.P, L = img->n_layers;
 	uint32_t awd = sq_hw_awd(&img->cfg);
 	int64_t *wr = malloc(2 * (size_t)awd * sizeof *wr); /* words of the layer before, this one */
@@ -229,7 +230,7 @@ static int schedule(sq_image *img, uint32_t in_dim, sq_err *err)
 			} else if (k == 0) {
 				go = max64(e + 1, go + SQ_LAYER_LOAD);
 				if (l >= 2)
-					need = max64(need, e_last[l - 2] + SQ_PIPE_WRITE);
+					need = max64(need, e_last[l - 2] + pipe_write);
 				nat = e + 1;
 				s = max64(go + 1, max64(nat, need));
 			} else {
@@ -244,7 +245,7 @@ static int schedule(sq_image *img, uint32_t in_dim, sq_err *err)
 			}
 			img->rt_wait[g] = (uint32_t)wait;
 			e = s + img->rt[g] - 1;
-			wr_cur[k] = e + SQ_PIPE_WRITE;
+			wr_cur[k] = e + pipe_write;
 			wa += img->rt[g];
 		}
 		e_last[l] = e;
@@ -441,7 +442,7 @@ int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 				pos[sr[j]] = j;
 		in_cols = n_out;
 	}
-	if ((rc = schedule(img, m->dims[0], err)))
+	if ((rc = schedule(img, m->dims[0], (flags & SQ_EXPORT_EARLY_READS) != 0, err)))
 		goto out_free;
 	*out = img;
 	img = NULL;

@@ -91,6 +91,9 @@ typedef struct sq_image {
  * from one model can be patched with any other of that shape. */
 #define SQ_EXPORT_KEEP_ALL 1u
 #define SQ_EXPORT_KEEP_SHAPE 2u
+/* For the co-simulation's injected fault only: waits scheduled as if words
+ * were written a cycle sooner than they are, so reads come too early. */
+#define SQ_EXPORT_EARLY_READS 4u
 int sq_export_image(const sq_model *m, const sq_hwcfg *c, sq_image **out, sq_err *err);
 int sq_export_image_opt(const sq_model *m, const sq_hwcfg *c, unsigned flags,
 			sq_image **out, sq_err *err);

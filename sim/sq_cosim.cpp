@@ -18,12 +18,12 @@
 // Streams run with random input gaps and result backpressure (unless
 // --no-stress). On a mismatch it prints vector, layer, row, expected and
 // actual, re-runs that inference with tracing on (a VCD under the build
-// folder) and exits 1. --inject weight|round breaks the comparison on purpose:
+// folder) and exits 1. --inject weight|round|early breaks the comparison on purpose:
 // one stored weight flipped before loading, or the reference's hidden
 // rounding changed from half-up to floor (one LSB on about half the values).
 //
 // usage: sq_cosim MODEL.sqm [--vectors N] [--seed S] [--json] [--wave]
-//                 [--inject weight|round] [--no-stress] [--wave-dir DIR]
+//                 [--inject weight|round|early] [--no-stress] [--wave-dir DIR]
 //                 [--name PROG]   (the prefix of error lines)
 
 #include <cinttypes>
@@ -159,7 +159,7 @@ struct Opts {
 	uint32_t vectors = 1000;
 	uint64_t seed = 1;
 	bool json = false, wave = false, stress = true, keep_all = false, keep_shape = false;
-	int inject = 0; // 1 weight, 2 round
+	int inject = 0; // 1 weight, 2 round, 3 early
 	std::string wave_dir = ".";
 };
 
@@ -420,7 +420,7 @@ static int run_one(Sim &s, Ctx &c, uint32_t v, const int32_t *q, bool quiet)
 static void usage(void)
 {
 	fprintf(stderr, "usage: %s MODEL.sqm [--vectors N] [--seed S] [--json] [--wave] "
-		"[--inject weight|round] [--no-stress] [--no-simplify|--keep-shape] [--wave-dir DIR]\n", prog);
+		"[--inject weight|round|early] [--no-stress] [--no-simplify|--keep-shape] [--wave-dir DIR]\n", prog);
 }
 
 int main(int argc, char **argv)
@@ -456,8 +456,10 @@ int main(int argc, char **argv)
 				o.inject = 1;
 			else if (!strcmp(nx, "round"))
 				o.inject = 2;
+			else if (!strcmp(nx, "early"))
+				o.inject = 3;
 			else {
-				fprintf(stderr, "%s: --inject '%s': expected weight or round\n", prog, nx);
+				fprintf(stderr, "%s: --inject '%s': expected weight, round or early\n", prog, nx);
 				return 2;
 			}
 			i++;
@@ -497,8 +499,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sq_image *img = nullptr;
-	if (sq_export_image_opt(m, &c.cfg, o.keep_all ? SQ_EXPORT_KEEP_ALL :
-				o.keep_shape ? SQ_EXPORT_KEEP_SHAPE : 0, &img, &err) < 0) {
+	// --inject early: every round's wait a cycle short where a read waits
+	// on a write (the schedule is exact: a cycle less reads the old word)
+	unsigned xflags = (o.keep_all ? SQ_EXPORT_KEEP_ALL : o.keep_shape ? SQ_EXPORT_KEEP_SHAPE : 0) |
+			  (o.inject == 3 ? SQ_EXPORT_EARLY_READS : 0);
+	if (sq_export_image_opt(m, &c.cfg, xflags, &img, &err) < 0) {
 		fprintf(stderr, "%s: %s does not fit configuration %s: %s\n", prog, o.model, cfgname, err.msg);
 		sq_model_free(m);
 		return 1;
@@ -634,15 +639,15 @@ int main(int argc, char **argv)
 		       "\"maxw\":%u,\"maxl\":%u,\"lg_wd\":%u,\"lg_rd\":%u,\"vectors\":%u,\"seed\":%" PRIu64 ","
 		       "\"stress\":%s,\"inject\":\"%s\",\"mismatches\":%" PRIu64 ",\"first_mismatch\":%ld,"
 		       "\"cycles_min\":%" PRIu64 ",\"cycles_mean\":%.2f,\"cycles_max\":%" PRIu64 ","
-		       "\"cycles_bound\":%" PRIu64 ",\"cycle_ratio\":%.4f,\"simplified\":%s,\"keep_shape\":%s,"
+		       "\"cycles_schedule\":%" PRIu64 ",\"cycles_bound\":%" PRIu64 ",\"cycle_ratio\":%.4f,\"simplified\":%s,\"keep_shape\":%s,"
 		       "\"cycles_bound_kept\":%" PRIu64 ",\"cycle_ratio_kept\":%.4f,"
 		       "\"rows_const\":%u,\"rows_dead\":%u,\"weight_words\":%u,\"rounds\":%u,"
 		       "\"seconds\":%.3f,\"inferences_per_s\":%.1f,\"sim_cycles\":%" PRIu64 ","
 		       "\"hls_mismatches\":%" PRIu64 ",\"hls_cycles_estimate\":%.2f,\"three_way\":%s}\n",
 		       o.model, cfgname, c.cfg.P, c.cfg.AW, c.cfg.WW, c.cfg.ACCW, c.cfg.MAXW, c.cfg.MAXL,
 		       c.cfg.LG_WD, c.cfg.LG_RD, o.vectors, o.seed, o.stress ? "true" : "false",
-		       o.inject == 1 ? "weight" : o.inject == 2 ? "round" : "none", mism, first_bad,
-		       cmin, cmean, cmax, (uint64_t)img->cycles_bound, ratio,
+		       o.inject == 1 ? "weight" : o.inject == 2 ? "round" : o.inject == 3 ? "early" : "none",
+		       mism, first_bad, cmin, cmean, cmax, (uint64_t)img->cycles, (uint64_t)img->cycles_bound, ratio,
 		       o.keep_all ? "false" : "true", o.keep_shape && !o.keep_all ? "true" : "false",
 		       (uint64_t)img->cycles_bound_kept, ratio_kept,
 		       img->rows_const, img->rows_dead, img->n_words, img->n_rounds,

@@ -47,11 +47,13 @@ static const char usage_text[] =
 	"                     removal at export (the core's raw cycle_ratio)\n"
 	"  --keep-shape       simplify, but keep removed rows in the layout as padding\n"
 	"                     rows: the layer table of the model's shape (bitstreams)\n"
-	"  --inject weight|round\n"
+	"  --inject weight|round|early\n"
 	"                     make the comparison fail on purpose: flip one stored weight,\n"
-	"                     or use floor instead of round-half-up in the reference\n"
+	"                     use floor instead of round-half-up in the reference, or\n"
+	"                     schedule reads a cycle before the words they need are written\n"
 	"  --wave             write a VCD of the whole run (keep --vectors small)\n"
 	"  --json             one JSON object: vectors, mismatches, cycles_min/mean/max,\n"
+	"                     cycles_schedule (the exporter's count, never stalled),\n"
 	"                     cycles_bound, cycle_ratio, cycles_bound_kept (over the\n"
 	"                     weights stored after simplification), cycle_ratio_kept,\n"
 	"                     rows_const, rows_dead, lanes, config, speed\n";
@@ -201,8 +203,8 @@ int cmd_cosim(int argc, char **argv)
 			stress = false;
 			break;
 		case 9:
-			if (strcmp(optarg, "weight") && strcmp(optarg, "round"))
-				return cli_usage_error("cosim", "--inject '%s': expected weight or round", optarg);
+			if (strcmp(optarg, "weight") && strcmp(optarg, "round") && strcmp(optarg, "early"))
+				return cli_usage_error("cosim", "--inject '%s': expected weight, round or early", optarg);
 			inject = optarg;
 			break;
 		case 10:

@@ -26,7 +26,7 @@ shift $((OPTIND - 1))
 MUTANTS=(
 "argmax_ties_high~sq_core.v~s#\$signed(q2_val) > \$signed(best_reg)#\$signed(q2_val) >= \$signed(best_reg)#;s#q3_gt_lo <= q2_val\[CMPL-1:0\] > best_reg#q3_gt_lo <= q2_val[CMPL-1:0] >= best_reg#;s#q4_gt_lo <= q3_val\[CMPL-1:0\] > best_reg#q4_gt_lo <= q3_val[CMPL-1:0] >= best_reg#~core_ctrl~flipped comparison: argmax ties go to the highest index"
 "argmax_min~sq_core.v~s#\$signed(q2_val) > \$signed(best_reg)#\$signed(q2_val) < \$signed(best_reg)#;s#q3_gt_hi <= \$signed(q2_val\[ACCW-1:CMPL\]) > #q3_gt_hi <= \$signed(q2_val[ACCW-1:CMPL]) < #;s#q4_gt_hi <= \$signed(q3_val\[ACCW-1:CMPL\]) > #q4_gt_hi <= \$signed(q3_val[ACCW-1:CMPL]) < #~core_ctrl~flipped comparison: argmin instead of argmax"
-"no_saturation~sq_core.v~s#(r_over ? amax_reg : r_shr\[AW-1:0\])#r_shr[AW-1:0]#~core_req~dropped saturation to amax"
+"no_saturation~sq_core.v~s#(r_over ? amax_reg : r_shr\[AW-1:0\])#r_shr[AW-1:0]#;s#(r_over ? r2_amax : r_shr\[AW-1:0\])#r_shr[AW-1:0]#~core_req~dropped saturation to amax"
 "no_relu~sq_core.v~s#r_out <= r_neg ? {AW{1'b0}} :#r_out <=#~core_req~dropped ReLU (negative results pass)"
 "round_half_down~sq_core.v~s#<< (sh - 5'd1));#<< sh);#;s#<< p_sh) >> 1;#<< p_sh);#~core_req~rounding constant one bit too high"
 "narrow_round_add~sq_core.v~s#r_sum <= {acc\[ACCW-1\], acc} + rnd;#r_sum <= {1'b0, acc} + rnd;#~core_req~rounding add not sign-extended"
@@ -35,7 +35,8 @@ MUTANTS=(
 "weight_addr_off_by_one~sq_core.v~s#wa_reg      <= {LG_WD{1'b0}};#wa_reg      <= {{(LG_WD-1){1'b0}}, 1'b1};#~core_ctrl~off-by-one: the weight address starts at 1"
 "result_drop_on_stall~sq_core.v~s#end else if (res_fire) begin#end else begin#~core_ctrl~a stall that loses data: the result beat is dropped without ready"
 "obs_during_busy~sq_core.v~s#(state_reg == S_OBS);#(state_reg == S_OBS) || (state_reg == S_RES);#~core_ctrl~an observation accepted while the previous one is still in flight"
-"slow_drain~sq_core.v~s#wire pipe_drained = !(w_v#wire pipe_drained = !(r3_v || w_v#;s#pipe_drained <= !(issue || w_v#pipe_drained <= !(issue || r2_v || w_v#~core_ctrl~one cycle more per layer than the latency bound B"
+"slow_drain~sq_core.v~s#wire pipe_drained = !(w_v#wire pipe_drained = !(r3_v || w_v#;s#pipe_drained <= !(issue || w_v#pipe_drained <= !(issue || r2_v || w_v#~core_ctrl~one cycle more in the output layer's drain than the latency bound B"
+"wait_ignored~sq_core.v~s#run_reg \&\& rem_z_reg \&\& rl_nz_reg \&\& wt_z_reg;#run_reg \&\& rem_z_reg \&\& rl_nz_reg;#~core_ctrl~a round starts before its wait is over (reads before the writes they need)"
 "load_lane_ignored~sq_core.v~s#wm_we\[li\] <= ld_fire \&\& (s_ld_mem == 2'd2) \&\& (s_ld_lane == li\[3:0\]) \&\&#wm_we[li] <= ld_fire \&\& (s_ld_mem == 2'd2) \&\&#~core_load~a weight load writes every lane of the word"
 "load_addr_past_end~sq_core.v~s#({16'd0, s_ld_addr} < MAXL);#({16'd0, s_ld_addr} <= MAXL);#~core_load~off-by-one: a layer-table load past the end wraps onto entry 0"
 "spram_write_at_read_addr~sq_wmem.v~s#wire \[LG_WD-1:0\]  addr = wr ? i_waddr : i_raddr;#wire [LG_WD-1:0]  addr = i_raddr;#~core_load_spram~SPRAM: a load beat is written at the issue address, not its own"

@@ -2,7 +2,7 @@
 # tests/cosim/run.sh BUILD - suite test-cosim: the random models of
 # tests/cosim/models.txt through `sparq cosim` (RTL and hls_c vs golden, every Q-value,
 # the action and every hidden round result, random gaps and backpressure),
-# grouped by lane count so each configuration is built once; then the two
+# grouped by lane count so each configuration is built once; then the three
 # injected faults must be reported as mismatches. Each model runs simplified
 # (the default export), with every row computed (--no-simplify), and simplified
 # in the shape's layout (--keep-shape).
@@ -93,7 +93,7 @@ other_export --keep-shape 300 shape "simplified in the shape's layout"
 # 4. injected faults must be caught: nonzero exit and a mismatch line
 fault_model=$(awk '$2 == 8 { print $1; exit }' "$out/list")
 fm=$out/m$fault_model-p8.sqm
-for fault in weight round; do
+for fault in weight round early; do
 	if [ -z "$fault_model" ]; then
 		echo "FAIL: cosim reports injected $fault fault (no P=8 model)"; rc=1; continue
 	fi

@@ -97,18 +97,18 @@
 	// layer"), checked against a 64-bit reference expression for every
 	// accumulator value, every shift 0..31 and every amax the layer table can
 	// give: r_out three cycles after R1 reads (acc, sh), with the amax of the
-	// cycle R3 computes.
+	// cycle R3 computes (r2_amax: the bound of the bank the word goes to).
 	// amax is amax(A) = 2^(A-1) - 1 for an activation width A in 2..AW, as
 	// the layer table's sat_bits give it (the clamp may rely on amax being
 	// such a mask): assumed for the datapath, and the layer load that
 	// computes it from sat_bits (ln_amax, a cycle ahead of the load from the
-	// entry lt_q held then) is asserted below.
+	// entry lt_q held then, into amax_nx) is asserted below.
 	integer fk;
 	reg fp_amax_ok;
 	always @(*) begin
 		fp_amax_ok = 1'b0;
 		for (fk = 2; fk <= AW; fk = fk + 1)
-			if ({{(32-AW){1'b0}}, amax_reg} == (1 << (fk - 1)) - 1)
+			if ({{(32-AW){1'b0}}, r2_amax} == (1 << (fk - 1)) - 1)
 				fp_amax_ok = 1'b1;
 		assume(fp_amax_ok);
 	end
@@ -123,7 +123,7 @@
 	end
 	always @(*)
 		if (fp_ld && fp_sat >= 2 && fp_sat <= AW)
-			assert({{(32-AW){1'b0}}, amax_reg} == (1 << (fp_sat - 1)) - 1);
+			assert({{(32-AW){1'b0}}, amax_nx} == (1 << (fp_sat - 1)) - 1);
 	localparam integer FRW = 40;      // holds acc + 2^30 and its shift by 31
 	genvar fq;
 	for (fq = 0; fq < P; fq = fq + 1) begin : g_freq
@@ -148,7 +148,7 @@
 		always @(posedge i_clk) begin
 			fp_acc1 <= g_lane[fq].acc; fp_acc2 <= fp_acc1; fp_acc3 <= fp_acc2;
 			fp_sh1  <= g_lane[fq].sh;  fp_sh2  <= fp_sh1;  fp_sh3  <= fp_sh2;
-			fp_amax1 <= amax_reg;
+			fp_amax1 <= r2_amax;
 			if (fp_n != 2'd3)
 				fp_n <= fp_n + 2'd1;
 		end
@@ -185,7 +185,7 @@
 	assign f_wm_addr = fp_addr[LG_WD-1:0];   // the weight entry, read in sq_wmem
 	wire [63:0] fp_now =
 		(fp_mem == 2'd0) ? {{(64-LTW){1'b0}}, lt[fp_addr[LGL-1:0]]} :
-		(fp_mem == 2'd1) ? {{(64-DIMW){1'b0}}, rt[fp_addr[LG_RD-1:0]]} :
+		(fp_mem == 2'd1) ? {{(64-RTW){1'b0}}, rt[fp_addr[LG_RD-1:0]]} :
 		(fp_mem == 2'd2) ? {{(64-EW){1'b0}}, f_wm_word >> (fp_lane * EW)} &
 				   ((64'd1 << EW) - 64'd1) :
 				   {{(64-PW){1'b0}}, pm[fp_addr[LG_RD-1:0]] >> (fp_lane * PW)} &
@@ -197,7 +197,7 @@
 		assume(fp_addr < fp_depth && ((fp_mem >= 2'd2) ? (fp_lane < P) : (fp_lane == 4'd0)));
 	wire [63:0] fp_mask =
 		(fp_mem == 2'd0) ? ((64'd1 << LTW) - 64'd1) :
-		(fp_mem == 2'd1) ? ((64'd1 << DIMW) - 64'd1) :
+		(fp_mem == 2'd1) ? ((64'd1 << RTW) - 64'd1) :
 		(fp_mem == 2'd2) ? ((64'd1 << EW) - 64'd1) : ((64'd1 << PW) - 64'd1);
 	wire fp_hit0 = ld_fire && s_ld_mem == fp_mem && s_ld_addr == fp_addr &&
 		       (fp_mem < 2'd2 || s_ld_lane == fp_lane);
@@ -257,17 +257,34 @@
 			assume(fp_od1 >= 1 && fp_od1 <= MAXW && fp_nr1 == (fp_od1 + P - 1) / P);
 		end
 	end
-	// round table: len_k 1..MAXW; the model's entries fit the weight memory;
-	// weight entries name words and slots inside their layer's input
+	// round table: len_k 1..MAXW, any wait; the model's entries fit the
+	// weight memory; weight entries name words and slots inside their
+	// layer's input
 	wire [LG_RD:0]  fp_nrounds = fp_last0 ? fp_nr0 : fp_nr0 + fp_nr1;
+	function [DIMW-1:0] fp_len;      // len_k of round table entry k
+		input integer k;
+		reg [RTW-1:0] e;
+		begin
+			e      = rt[k];
+			fp_len = e[DIMW-1:0];
+		end
+	endfunction
+	function [WTW-1:0] fp_wt;        // wait_k
+		input integer k;
+		reg [RTW-1:0] e;
+		begin
+			e     = rt[k];
+			fp_wt = e[RTW-1:DIMW];
+		end
+	endfunction
 	integer fk;
 	reg [15:0] fp_nent;             // weight words of the model
 	always @(*) begin
 		fp_nent = 16'd0;
 		for (fk = 0; fk < (1 << LG_RD); fk = fk + 1)
 			if (fk < fp_nrounds) begin
-				assume(rt[fk] >= 1 && rt[fk] <= MAXW);
-				fp_nent = fp_nent + rt[fk];
+				assume(fp_len(fk) >= 1 && fp_len(fk) <= MAXW);
+				fp_nent = fp_nent + fp_len(fk);
 			end
 		assume(fp_nent <= (1 << LG_WD));
 		assume(fp_nrounds <= (1 << LG_RD));
@@ -359,12 +376,15 @@
 	// ---- (5) latency -------------------------------------------------------
 	// B, from the model: counted from the cycle the observation's last beat
 	// is accepted to the cycle before the first result beat is presented,
-	//   B = sum over the model's rounds of len_k + FP_HID * (layers - 1)
+	//   B = sum over the model's rounds of len_k + sum over its rounds
+	//       after the first of wait_k + FP_HID * (layers - 1)
 	//       + FP_ARG * out_dim + FP_OUT
-	// FP_HID = 9 per hidden layer: the end-of-layer cycle and the drain of
-	// the 8 stages up to R2, whose last cycle loads the next layer's table
-	// entry (the next layer's first activation read may overlap the X
-	// write). FP_ARG = 2: the argmax scan takes an index every other cycle
+	// FP_HID = 2 per hidden layer: the cycle after its last issue, which
+	// loads the next layer, and one more when the layer was loaded less
+	// than three cycles before (its table entry is read ahead two cycles);
+	// a round's wait counts from the last issue of the round before, so a
+	// layer's first round may wait within those cycles (B is an upper
+	// bound; a model with no waits reaches it). FP_ARG = 2: the argmax scan takes an index every other cycle
 	// (registered compare). FP_OUT = 12 + NLV: the first layer's table load,
 	// the end cycle, the drain up to the Q capture (6 stages, then the NLV
 	// levels of the output-row reduction), the argmax pipeline (whose last
@@ -373,18 +393,23 @@
 	// one-cycle scan (rtl before the registered compare) finishes out_dim
 	// cycles sooner; the cover below shows the bound is reached within
 	// out_dim cycles (exactly, with the two-cycle scan).
-	localparam integer FP_HID = 9;
+	localparam integer FP_HID = 2;
 	localparam integer FP_ARG = 2;
 	localparam integer FP_OUT = 12 + NLV;
 	reg [15:0] fp_lens;             // sum of len_k over the model's rounds
+	reg [15:0] fp_waits;            // sum of wait_k over its rounds but the first
 	integer fr;
 	always @(*) begin
 		fp_lens = 16'd0;
+		fp_waits = 16'd0;
 		for (fr = 0; fr < (1 << LG_RD); fr = fr + 1)
-			if (fr < fp_nrounds)
-				fp_lens = fp_lens + rt[fr];
+			if (fr < fp_nrounds) begin
+				fp_lens = fp_lens + fp_len(fr);
+				if (fr > 0)
+					fp_waits = fp_waits + fp_wt(fr);
+			end
 	end
-	wire [15:0] fp_B = fp_lens + (fp_last0 ? 16'd0 : FP_HID) + FP_ARG * fp_odq + FP_OUT;
+	wire [15:0] fp_B = fp_lens + fp_waits + (fp_last0 ? 16'd0 : FP_HID) + FP_ARG * fp_odq + FP_OUT;
 	reg  [15:0] fp_lat = 16'd0;
 	reg         fp_wait = 1'b0;        // an observation is accepted, no result yet
 	always @(posedge i_clk) begin
@@ -405,6 +430,26 @@
 	// the bound is tight: some model comes within out_dim cycles of it
 	always @(*)
 		cover(!fp_init && fp_wait && m_res_valid && fp_lat + fp_odq >= fp_B);
+
+	// ---- (6b) waits ---------------------------------------------------------
+	// A round issues its first entry no sooner than its wait after the last
+	// issue of the round before, and inside a layer exactly then: the
+	// exporter's schedule (docs/architecture.md "Layer overlap") is what the
+	// core runs, so no read comes before the write it waits for.
+	reg [7:0] fp_gap = 8'd0;        // cycles since a round's last issue, less one
+	always @(posedge i_clk)
+		if (issue && issue_last)
+			fp_gap <= 8'd0;
+		else if (fp_gap != 8'hff)
+			fp_gap <= fp_gap + 8'd1;
+	always @(*)
+		if (!fp_init && run_start && nxt_g_reg != 0) begin
+			assert({4'd0, fp_wt(nxt_g_reg)} <= fp_gap);
+			if (k_reg != 0)
+				assert({4'd0, fp_wt(nxt_g_reg)} == fp_gap);
+		end
+	always @(*)
+		cover(!fp_init && run_start && k_reg == 0 && nxt_g_reg != 0 && fp_wt(nxt_g_reg) > 3);
 
 	// ---- (6) addresses -----------------------------------------------------
 	// Weight words are issued strictly in order from 0 and never past the
@@ -431,7 +476,7 @@
 				assert(obs_cnt_reg < AWD);
 			if (r3_v)
 				assert(r3_k < AWD);
-			if (r0_v && is_q_reg)
+			if (r0_v && r0_q)
 				assert(r0_k < AWD);
 			if (qw_v)
 				assert(qw_k < AWD);
@@ -457,6 +502,7 @@
 				assert(rl_nz_reg == (rounds_left_reg != 0));
 				assert(nxt_g1_reg == nxt_g_reg + 1'b1);
 			end
+			assert(wt_z_reg == (wt_reg == 0));
 			if (state_reg == S_ARG && !scan_ph)
 				assert(scan_more == (j_reg != out_dim_reg));
 			if (state_reg == S_RES && res_wait && !m_res_valid) begin
@@ -469,7 +515,7 @@
 	// The round lengths read ahead: the fill is over before any round
 	// starts, and from then on len0/len1/rt_q are rounds nxt_g, nxt_g + 1
 	// and nxt_g + 2 of the table (indices wrap as the counters do).
-	wire [DIMW-1:0]  fp_rt0 = rt[nxt_g_reg];
+	wire [DIMW-1:0]  fp_rt0 = fp_len(nxt_g_reg);
 	always @(*)
 		if (!fp_init) begin
 			if (state_reg == S_OBS || state_reg == S_LOAD || state_reg == S_RUN ||
@@ -481,7 +527,8 @@
 				assert(nxt_g3_reg == nxt_g_reg + 2'd3);
 				assert(len0_m1 == fp_rt0 - 1'b1);
 				assert(len0_is1 == (fp_rt0 == 1) && len0_is2 == (fp_rt0 == 2));
-				assert(len1 == rt[nxt_g1_reg]);
+				assert(len1 == fp_len(nxt_g1_reg));
+				assert(wait0 == fp_wt(nxt_g_reg) && wait1 == fp_wt(nxt_g1_reg));
 				assert(rt_q == rt[nxt_g2_reg]);
 			end
 		end

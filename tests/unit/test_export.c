@@ -408,15 +408,18 @@ static int t_row_order(void)
 	CHECK(img->rt[0] == 3 && img->rt[1] == 2 && img->rt[2] == 1 && img->rt[3] == 2);
 	CHECK(img->n_words == 8 && img->cycles_bound == 5 + 2);
 	CHECK(img->layer_words[0] == 6 && img->layer_words[1] == 2 && img->layer_round0[1] == 3);
-	/* round 1 lane 1 = row 0: one entry (col 2 = word 1 slot 0, w 1) then padding */
+	/* round 1 lane 1 = row 0: padding first, then its one entry (col 2 =
+	 * word 1 slot 0, w 1): a row's reads come as late as they can */
 	uint32_t ww = 8, slotw = 1;
-	CHECK(img->wm[3 * 2 + 1] == ((1u << (slotw + ww)) | (0u << ww) | 1u));
-	CHECK(img->wm[4 * 2 + 1] == 0);
+	CHECK(img->wm[3 * 2 + 1] == 0);
+	CHECK(img->wm[4 * 2 + 1] == ((1u << (slotw + ww)) | (0u << ww) | 1u));
 	/* padding row of round 2, lane 1: zero parameters */
 	CHECK(img->pm[2 * 2 + 1] == 0);
 	CHECK((img->pm[0] & 0xffffffffu) == 11); /* bias of row 1 */
-	/* layer 1 row 0 reads hidden 4, now at position 2 = word 1 slot 0; w -1 */
-	CHECK(img->wm[6 * 2 + 0] == ((1u << 9) | 0xffu));
+	/* layer 1 row 0 reads hidden 4, now at position 2 = word 1 slot 0; w -1
+	 * (after a padding entry) */
+	CHECK(img->wm[6 * 2 + 0] == 0);
+	CHECK(img->wm[7 * 2 + 0] == ((1u << 9) | 0xffu));
 	/* layer 1 row 1 reads hidden 0 (pos 3: word 1 slot 1) and 2 (pos 4: word 2 slot 0) */
 	CHECK(img->wm[6 * 2 + 1] == ((1u << 9) | (1u << 8) | 1u));
 	CHECK(img->wm[7 * 2 + 1] == ((2u << 9) | 0xffu));
@@ -424,6 +427,16 @@ static int t_row_order(void)
 	CHECK(sq_hw_dimw(&c) == 9 && sq_hw_rcw(&c) == 8);
 	CHECK(img->lt[0] == (((uint64_t)8 << 25) | ((uint64_t)5 << 16) | (3u << 8) | 2u));
 	CHECK(img->lt[1] == (((uint64_t)1 << 30) | ((uint64_t)2 << 16) | (1u << 8) | 3u));
+	/* schedule (export.h): rounds 0..2 issue in cycles 1-3, 4-5, 6, so words
+	 * 0..2 are written in cycles 12, 14, 15. Layer 1 (loaded in cycle 7)
+	 * reads word 1 at position 1 in lane 0 and words 1, 2 at positions 0, 1
+	 * in lane 1: its round may start in cycle max(14 - 1, 14 - 0, 15 - 1)
+	 * = 14, 7 cycles after its natural start; it ends in 15. Cycles: 15 +
+	 * 2 observation words + 13 + 2 * 2 (argmax) + log2(2) = 35. */
+	CHECK(img->rt_wait[0] == 0 && img->rt_wait[1] == 0 && img->rt_wait[2] == 0);
+	CHECK(img->rt_wait[3] == 7);
+	CHECK(img->cycles == 35);
+	CHECK(sq_image_rt_word(img, 3) == ((7u << 9) | 2u));
 	sq_image_free(img);
 
 	/* Simplified: hidden 2 has no weight (constant 21 = clamp(bias 21)) and
@@ -544,10 +557,12 @@ static int t_hex_roundtrip(void)
 		for (uint32_t l = 0; l < img->n_layers; l++)
 			CHECK(lt[l] == img->lt[l]);
 		snprintf(path, sizeof path, "%s/rt.hex", sub);
-		CHECK(read_hex(path, w.dimw, w.dimw, buf, cap) == (long)img->n_rounds);
+		/* round table entry: {wait[4], len[DIMW]} */
+		CHECK(read_hex(path, w.dimw + 4, w.dimw + 4, buf, cap) == (long)img->n_rounds);
 		for (uint32_t i = 0; i < img->n_rounds; i++) {
-			CHECK(buf[i] == img->rt[i]);
-			rt[i] = (uint32_t)buf[i];
+			CHECK((buf[i] & ((1u << w.dimw) - 1)) == img->rt[i]);
+			CHECK((buf[i] >> w.dimw) == img->rt_wait[i]);
+			rt[i] = (uint32_t)(buf[i] & ((1u << w.dimw) - 1));
 		}
 		snprintf(path, sizeof path, "%s/pm.hex", sub);
 		CHECK(read_hex(path, P * w.pw, w.pw, pm, cap) == (long)img->n_rounds);
