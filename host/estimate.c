@@ -147,7 +147,7 @@ void sq_estimate_config(const sq_board *b, const sq_hwcfg *c, sq_estimate *e)
 	e->cfg = *c;
 	uint32_t P = c->P, ew = sq_hw_ew(c), pw = sq_hw_pw(c), roww = sq_hw_roww(c);
 	set_mem(&e->mem[SQ_MEM_LT], "layer table", sq_hw_ltw(c), c->MAXL, 1);
-	set_mem(&e->mem[SQ_MEM_RT], "round table", sq_hw_dimw(c), 1u << c->LG_RD, 1);
+	set_mem(&e->mem[SQ_MEM_RT], "round table", sq_hw_rtw(c), 1u << c->LG_RD, 1);
 	set_mem(&e->mem[SQ_MEM_WM], "weights", P * ew, 1u << c->LG_WD, 1);
 	set_mem(&e->mem[SQ_MEM_PM], "row parameters", P * pw, 1u << c->LG_RD, 1);
 	set_mem(&e->mem[SQ_MEM_AM], "activations", P * c->AW, 2u << roww, P);

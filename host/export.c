@@ -238,7 +238,9 @@ static int schedule(sq_image *img, uint32_t in_dim, bool early, sq_err *err)
 				s = max64(nat, need);
 			}
 			int64_t wait = need > nat ? need - nat : 0;  /* the core: s = max(go + 1, nat + wait) */
-			if (wait >= (1 << SQ_WAIT_BITS)) {
+			/* a read waits on a write at most SQ_PIPE_WRITE cycles after
+			 * the last issue (docs/architecture.md); tests/formal assumes it */
+			if (wait > SQ_PIPE_WRITE - 1) {
 				free(wr);
 				return sq_fail(err, SQ_E_RANGE, "round %u needs a wait of %lld cycles",
 					       g, (long long)wait);

@@ -929,6 +929,8 @@ module sq_core #(
 			idle_reg    <= 1'b1;
 			obs_rdy_reg <= 1'b0;
 			fl          <= 2'd0;
+			wt_reg      <= {WTW{1'b0}};
+			wt_z_reg    <= 1'b1;
 			m_res_valid <= 1'b0;
 			o_busy      <= 1'b0;
 			q1_v        <= 1'b0;

@@ -52,7 +52,7 @@ fi
 
 AWD=$(( (MAXW + P - 1) / P )); ROWW=$(max 1 "$(clog2 "$AWD")"); SLOTW=$(max 1 "$(clog2 "$P")")
 EW=$((ROWW + SLOTW + WW)); PW=$((ACCW + 5)); DIMW=$(clog2 $((MAXW + 1)))
-RCW=$(clog2 $((AWD + 1))); LTW=$((1 + 5 + DIMW + 2 * RCW))
+RCW=$(clog2 $((AWD + 1))); LTW=$((1 + 5 + DIMW + 2 * RCW)); RTW=$((DIMW + 4))  # round table: {wait, len}
 minlg=8; [ "$FPGA_FAMILY" = ecp5 ] && minlg=9
 LG_WD_SET=${LG_WD:-}
 if [ -z "${FIT_HW:-}" ]; then
@@ -85,7 +85,7 @@ ebr() {
 	done
 	echo $best
 }
-E_WM=$(ebr $((P * EW)) $WD); E_PM=$(ebr $((P * PW)) $RD); E_RT=$(ebr "$DIMW" $RD)
+E_WM=$(ebr $((P * EW)) $WD); E_PM=$(ebr $((P * PW)) $RD); E_RT=$(ebr "$RTW" $RD)
 E_AM=$(( P * $(ebr $((P * AW)) $((2 * AWD))) )); E_QB=$(ebr $((P * ACCW)) $((1 << ROWW)))
 E_MODEL=$((E_WM + E_PM + E_RT)); E_ALL=$((E_MODEL + E_AM + E_QB))
 
@@ -137,7 +137,7 @@ chk() { # name file width_bits depth_lines max_lines
 	[ "$4" -le "$5" ] || { echo "fit: $1 needs $4 words, the built memory holds $5" >&2; exit 1; }
 }
 chk "layer table" "$md/lt.hex" $LTW "$N_LT" "$MAXL"
-chk "round table" "$md/rt.hex" "$DIMW" "$N_RT" $RD
+chk "round table" "$md/rt.hex" "$RTW" "$N_RT" $RD
 chk "weight memory" "$md/wm.hex" $((P * EW)) "$N_WM" $WD
 chk "parameter memory" "$md/pm.hex" $((P * PW)) "$N_PM" $RD
 
@@ -193,7 +193,7 @@ pad() { # src dst width_bits depth: the image, then zero words up to depth
 	if cmp -s "$2.tmp" "$2"; then rm -f "$2.tmp"; else mv "$2.tmp" "$2"; fi
 }
 pad "$md/lt.hex" "$out/real/lt.hex" $LTW "$MAXL"
-pad "$md/rt.hex" "$out/real/rt.hex" "$DIMW" $RD
+pad "$md/rt.hex" "$out/real/rt.hex" "$RTW" $RD
 pad "$md/wm.hex" "$out/real/wm.hex" $((P * EW)) $WD
 pad "$md/pm.hex" "$out/real/pm.hex" $((P * PW)) $RD
 
@@ -201,11 +201,11 @@ if [ -z "${FIT_HW:-}" ]; then
 	# Memories synthesized from random images, to be swapped for the model's.
 	# icebram and ecpbram take the word width from the hex digits, so only
 	# memories a whole number of hex digits wide qualify (mk/fpga.mk picks
-	# MAXW = 255 for models up to 255 wide: an 8-bit round table); the others
+	# MAXW = 255 for models up to 255 wide: a 12-bit round table); the others
 	# are built from the model's own image and a patch must keep them unchanged.
 	PATCH_MEMS=""
 	wmpatch=wm:$((P * EW)); [ "$WMEM_SEL" = spram ] && wmpatch=""
-	for m in rt:$DIMW $wmpatch pm:$((P * PW)); do
+	for m in rt:$RTW $wmpatch pm:$((P * PW)); do
 		if [ $(( ${m#*:} % 4 )) -eq 0 ]; then PATCH_MEMS="$PATCH_MEMS ${m%%:*}"
 		else echo "fit: note: the ${m%%:*} memory is ${m#*:} bits wide, not a multiple of 4: icebram/ecpbram cannot patch it; it is built from the model's image" >&2; fi
 	done
@@ -223,7 +223,7 @@ MAXL=$MAXL
 LG_WD=$LG_WD
 LG_RD=$LG_RD
 W_LT=$LTW
-W_RT=$DIMW
+W_RT=$RTW
 W_WM=$((P * EW))
 W_PM=$((P * PW))
 EBR_EST=$E_ALL

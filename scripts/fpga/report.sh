@@ -40,26 +40,10 @@ if [ "${FPGA_COSIM:-1}" = 1 ] && [ -n "${MODEL:-}" ] && [ -x "$SPARQ" ]; then
 	fi
 fi
 if [ -z "$cyc" ]; then
-	# architecture.md "How a layer is computed" (host/estimate.c sq_est_cycles):
-	# observation words + sum of round lengths + 9 per layer + 2 out_dim + 4
-	# + log2(P)
-	cyc=$(awk -v P="$P" -v MAXW="$MAXW" '
-		function clog2(v,  n) { n = 0; while (2^n < v) n++; return n }
-		function hex2bin(h,  i, s, d) { s = ""; for (i = 1; i <= length(h); i++) {
-			d = index("0123456789abcdef", tolower(substr(h, i, 1))) - 1
-			s = s int(d / 8) % 2 int(d / 4) % 2 int(d / 2) % 2 d % 2 } return s }
-		function bits(s, lo, w,  v, i) { v = 0; for (i = 0; i < w; i++)
-			v = v * 2 + substr(s, length(s) - lo - w + 1 + i, 1); return v }
-		BEGIN { AWD = int((MAXW + P - 1) / P); RCW = clog2(AWD + 1); DIMW = clog2(MAXW + 1) }
-		FILENAME ~ /lt.hex$/ && NF { s = hex2bin($1); nl++
-			if (nl == 1) c += bits(s, 0, RCW)
-			od = bits(s, 2 * RCW, DIMW)
-			c += 9; if (bits(s, 2 * RCW + DIMW + 5, 1)) c += 2 * od + 4 + clog2(P) }
-		FILENAME ~ /rt.hex$/ && NF { v = 0; for (i = 1; i <= length($1); i++)
-			v = v * 16 + index("0123456789abcdef", tolower(substr($1, i, 1))) - 1
-			c += v }
-		END { print c }' "$dir/model/lt.hex" "$dir/model/rt.hex")
-	cyc_src="estimate from the layer and round tables (docs/architecture.md \"How a layer is computed\"; equal to cosim on tests/estimate/cycles.txt)"
+	# the exporter's issue schedule (host/export.c, docs/architecture.md
+	# "Layer overlap"): equal to cosim on tests/estimate/cycles.txt
+	cyc=$(sed -n 's/^`define SQ_CYCLES \([0-9]*\)$/\1/p' "$dir/model/config.vh")
+	cyc_src="the export's issue schedule (config.vh SQ_CYCLES; docs/architecture.md \"Layer overlap\", equal to cosim on tests/estimate/cycles.txt)"
 fi
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 lat_req=$(calc "%.3f" "$cyc / $CLK_MHZ"); ips_req=$(calc "%.0f" "$CLK_MHZ * 1e6 / $cyc")
