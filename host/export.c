@@ -222,6 +222,7 @@ static int schedule(sq_image *img, uint32_t in_dim, bool early, sq_err *err)
 	uint32_t g = 0, wa = 0;
 	for (uint32_t l = 0; l < L; l++) {
 		uint32_t nr = ceil_div(img->out_dim[l], P);
+		int64_t lwait = 0;
 		for (uint32_t k = 0; k < nr; k++, g++) {
 			int64_t nat, s, need = l > 0 ? first_read_ok(img, l, k, g, wa, wr_prev) : INT64_MIN;
 			if (l == 0 && k == 0) {
@@ -238,12 +239,15 @@ static int schedule(sq_image *img, uint32_t in_dim, bool early, sq_err *err)
 				s = max64(nat, need);
 			}
 			int64_t wait = need > nat ? need - nat : 0;  /* the core: s = max(go + 1, nat + wait) */
-			/* a read waits on a write at most SQ_PIPE_WRITE cycles after
-			 * the last issue (docs/architecture.md); tests/formal assumes it */
-			if (wait > SQ_PIPE_WRITE - 1) {
+			/* every word a layer reads is written SQ_PIPE_WRITE cycles
+			 * after the last issue of the layer before at the latest, so
+			 * its waits add up to at most SQ_PIPE_WRITE - 1 (layer 0:
+			 * none); tests/formal (core_ctrl) assumes it */
+			lwait += wait;
+			if (lwait > SQ_PIPE_WRITE - 1 || (l == 0 && wait)) {
 				free(wr);
-				return sq_fail(err, SQ_E_RANGE, "round %u needs a wait of %lld cycles",
-					       g, (long long)wait);
+				return sq_fail(err, SQ_E_RANGE, "round %u: waits of %lld cycles in layer %u",
+					       g, (long long)lwait, l);
 			}
 			img->rt_wait[g] = (uint32_t)wait;
 			e = s + img->rt[g] - 1;

@@ -211,7 +211,7 @@ module sq_core #(
 	// registered once more (lt_q is a memory output: 5.8 ns clock-to-out on
 	// ECP5). layer_reg moves to the next layer when a layer is loaded, so
 	// these hold the next layer's entry while a layer runs, from the third
-	// cycle after the load (ln_ok; in S_IDLE layer_reg is 0 and the table
+	// cycle after the load (go_ok; in S_IDLE layer_reg is 0 and the table
 	// unwritten for a cycle before an observation is taken).
 	reg  [RCW-1:0]    ln_n_rounds;
 	reg  [DIMW-1:0]   ln_out_dim;
@@ -221,7 +221,9 @@ module sq_core #(
 	reg  [AW-1:0]     ln_amax;       // amax(sat_bits) = 2^(sat-1) - 1, a low mask
 	reg               ln_in1;        // in_words == 1
 	reg  [RCW-1:0]    ln_in_m2;      // in_words - 2
-	reg               ln_ok1, ln_ok; // ln_* hold layer_reg's entry (two cycles after a load)
+	reg               ln_ok1;        // a cycle since the last load
+	reg               go_ok;         // ln_* hold layer_reg's entry (two cycles after a
+	                                 // load) and the layer is hidden: a layer end loads the next
 
 	// ---- round table ({wait_k, len_k}) ---------------------------------------
 	(* no_rw_check *)
@@ -642,7 +644,7 @@ module sq_core #(
 		// layer_reg moves at a load: lt_q follows a cycle later, ln_* a
 		// cycle after that
 		ln_ok1      <= !layer_go;
-		ln_ok       <= ln_ok1 && !layer_go;
+		go_ok       <= ln_ok1 && !layer_go && !is_q_reg;  // is_q_reg changes only at a load
 	end
 	// j_reg compares, registered: j_reg holds still for a cycle before either
 	// is used (ARG moves it every other cycle, RES once per beat at most every
@@ -656,7 +658,7 @@ module sq_core #(
 	// the next hidden-or-output layer is loaded in the cycle after the last
 	// issue of a hidden layer (its first round then waits as the round
 	// table says); after the output layer, S_DRAIN
-	wire              layer_nx  = run_end && !is_q_reg && ln_ok;
+	wire              layer_nx  = run_end && go_ok;  // one LUT of flip-flops
 	wire              layer_go  = (state_reg == S_LOAD) || layer_nx;
 
 	// ---- cycle counter ---------------------------------------------------------
@@ -814,7 +816,13 @@ module sq_core #(
 					amax_p1 <= amax_nx;
 			end
 		end
-		S_DRAIN:
+		S_DRAIN: begin
+			// the argmax scan's start, set here (DRAIN lasts five cycles
+			// or more), so the scan's registered compares see index 0
+			scan_ph  <= 1'b0;
+			j_reg    <= {DIMW{1'b0}};
+			js_reg   <= {SLOTW{1'b0}};
+			qb_raddr <= {ROWW{1'b0}};
 			if (pipe_drained) begin
 				state_reg   <= S_ARG;
 				// the next inference's start, set now: the fill reads
@@ -827,6 +835,7 @@ module sq_core #(
 				nxt_g2_reg  <= G2[LG_RD-1:0];
 				nxt_g3_reg  <= G3[LG_RD-1:0];
 			end
+		end
 		S_ARG: begin
 			// an index every other cycle: read word, select slot, compare,
 			// update the maximum
@@ -907,11 +916,6 @@ module sq_core #(
 			amax_set        <= 1'b1;
 			rem_reg         <= {DIMW{1'b0}};
 			rem1_reg        <= 1'b0;
-			// the argmax scan's start, set here, well before S_ARG
-			scan_ph         <= 1'b0;
-			j_reg           <= {DIMW{1'b0}};
-			js_reg          <= {SLOTW{1'b0}};
-			qb_raddr        <= {ROWW{1'b0}};
 			rem_z_reg       <= 1'b1;
 			rl_nz_reg       <= ln_rl_nz;
 			run_reg         <= 1'b1;

@@ -257,10 +257,12 @@
 			assume(fp_od1 >= 1 && fp_od1 <= MAXW && fp_nr1 == (fp_od1 + P - 1) / P);
 		end
 	end
-	// round table: len_k 1..MAXW, wait_k 0..8 (the exporter's waits: a read
-	// waits for a write at most SQ_PIPE_WRITE = 9 cycles after the last
-	// issue, host/export.c); the model's entries fit the weight memory;
-	// weight entries name words and slots inside their layer's input
+	// round table: len_k 1..MAXW; waits as the exporter writes them
+	// (host/export.c): none in layer 0 (it reads the observation), and at
+	// most 8 in all in layer 1 (every word it reads is written 9 cycles
+	// after layer 0's last issue at the latest); the model's entries fit the
+	// weight memory; weight entries name words and slots inside their
+	// layer's input
 	wire [LG_RD:0]  fp_nrounds = fp_last0 ? fp_nr0 : fp_nr0 + fp_nr1;
 	function [DIMW-1:0] fp_len;      // len_k of round table entry k
 		input integer k;
@@ -280,13 +282,20 @@
 	endfunction
 	integer fk;
 	reg [15:0] fp_nent;             // weight words of the model
+	reg [7:0]  fp_wt1;              // waits of layer 1's rounds
 	always @(*) begin
 		fp_nent = 16'd0;
+		fp_wt1 = 8'd0;
 		for (fk = 0; fk < (1 << LG_RD); fk = fk + 1)
 			if (fk < fp_nrounds) begin
-				assume(fp_len(fk) >= 1 && fp_len(fk) <= MAXW && fp_wt(fk) <= 8);
+				assume(fp_len(fk) >= 1 && fp_len(fk) <= MAXW);
+				if (fk < fp_nr0)
+					assume(fp_wt(fk) == 0);
+				else
+					fp_wt1 = fp_wt1 + fp_wt(fk);
 				fp_nent = fp_nent + fp_len(fk);
 			end
+		assume(fp_wt1 <= 8);
 		assume(fp_nent <= (1 << LG_WD));
 		assume(fp_nrounds <= (1 << LG_RD));
 	end
