@@ -181,12 +181,12 @@ static int64_t max64(int64_t a, int64_t b)
 	return a > b ? a : b;
 }
 
-/* The first cycle round g (round k of layer l >= 1, its entries at weight
+/* The earliest cycle round g (round k of layer l >= 1, its entries at weight
  * word wa) may issue: each entry at position i reads its word at the end of
  * cycle s + i + 1, which must come after the end of the cycle that word is
  * written in (wr[word], the layer before): s >= wr[word] - i. Padding
  * entries (the first len - nnz of a lane) read nothing that matters. */
-static int64_t first_read_ok(const sq_image *img, uint32_t l, uint32_t k, uint32_t g,
+static int64_t earliest_start(const sq_image *img, uint32_t l, uint32_t k, uint32_t g,
 			     uint32_t wa, const int64_t *wr)
 {
 	uint32_t P = img->cfg.P, shift = sq_hw_slotw(&img->cfg) + img->cfg.WW;
@@ -224,7 +224,7 @@ static int schedule(sq_image *img, uint32_t in_dim, bool early, sq_err *err)
 		uint32_t nr = ceil_div(img->out_dim[l], P);
 		int64_t lwait = 0;
 		for (uint32_t k = 0; k < nr; k++, g++) {
-			int64_t nat, s, need = l > 0 ? first_read_ok(img, l, k, g, wa, wr_prev) : INT64_MIN;
+			int64_t nat, s, need = l > 0 ? earliest_start(img, l, k, g, wa, wr_prev) : INT64_MIN;
 			if (l == 0 && k == 0) {
 				nat = go + 1;
 				s = nat;

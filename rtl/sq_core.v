@@ -222,8 +222,8 @@ module sq_core #(
 	reg               ln_in1;        // in_words == 1
 	reg  [RCW-1:0]    ln_in_m2;      // in_words - 2
 	reg               ln_ok1;        // a cycle since the last load
-	reg               go_ok;         // ln_* hold layer_reg's entry (two cycles after a
-	                                 // load) and the layer is hidden: a layer end loads the next
+	reg               go_ok;         // ln_* hold layer_reg's entry (from the third cycle
+	                                 // after a load) and the running layer is hidden
 
 	// ---- round table ({wait_k, len_k}) ---------------------------------------
 	(* no_rw_check *)
@@ -655,9 +655,9 @@ module sq_core #(
 	reg               j_zero;        // j_reg == 0, a cycle ago
 	reg               j_adv;         // slot js_reg is its word's last and j_reg + 1 != out_dim_reg, a cycle ago
 	wire              res_fire  = m_res_valid && m_res_ready;
-	// the next hidden-or-output layer is loaded in the cycle after the last
-	// issue of a hidden layer (its first round then waits as the round
-	// table says); after the output layer, S_DRAIN
+	// the next layer is loaded in the cycle after a hidden layer's last
+	// issue (once ln_* hold its entry: go_ok), and its first round waits as
+	// the round table says; after the output layer comes S_DRAIN
 	wire              layer_nx  = run_end && go_ok;  // one LUT of flip-flops
 	wire              layer_go  = (state_reg == S_LOAD) || layer_nx;
 
