@@ -5,7 +5,8 @@
 # grouped by lane count so each configuration is built once; then the three
 # injected faults must be reported as mismatches. Each model runs simplified
 # (the default export), with every row computed (--no-simplify), and simplified
-# in the shape's layout (--keep-shape).
+# in the shape's layout (--keep-shape), and once with no gaps or backpressure,
+# where its cycles must equal the exporter's schedule.
 # Prints one PASS:/FAIL: line per check; exits nonzero on any failure.
 set -u
 build=${1:-build}
@@ -89,6 +90,23 @@ other_export --no-simplify 500 all "every row computed"
 # 3c. simplified in the shape's layout (--keep-shape, the bitstream default):
 #     removed rows stay as padding rows inside a layer
 other_export --keep-shape 300 shape "simplified in the shape's layout"
+
+# 3d. the issue schedule: with no gaps or backpressure every inference takes
+#     exactly the cycles the exporter scheduled (config.vh SQ_CYCLES, the
+#     figure `sparq estimate` and the bitstream report use)
+while read -r i lanes layers sp wb ab; do
+	m=$out/m$i-p$lanes.sqm
+	j=$("$sparq" cosim "$m" --lanes "$lanes" --vectors 50 --seed "$i" --no-stress --json 2>"$out/m$i-sched.log")
+	cmin=$(printf '%s' "$j" | sed -n 's/.*"cycles_min":\([0-9]*\).*/\1/p')
+	cmax=$(printf '%s' "$j" | sed -n 's/.*"cycles_max":\([0-9]*\).*/\1/p')
+	csch=$(printf '%s' "$j" | sed -n 's/.*"cycles_schedule":\([0-9]*\).*/\1/p')
+	if [ -n "$csch" ] && [ "$cmin" = "$csch" ] && [ "$cmax" = "$csch" ]; then
+		echo "PASS: cosim cycles == schedule, P=$lanes $layers ($csch cycles)"
+	else
+		echo "FAIL: cosim cycles == schedule, P=$lanes $layers: measured ${cmin:-?}..${cmax:-?}, scheduled ${csch:-?}"
+		rc=1
+	fi
+done <"$out/list"
 
 # 4. injected faults must be caught: nonzero exit and a mismatch line
 fault_model=$(awk '$2 == 8 { print $1; exit }' "$out/list")
