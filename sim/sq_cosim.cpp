@@ -314,8 +314,8 @@ static int run_one(Sim &s, Ctx &c, uint32_t v, const int32_t *q, bool quiet)
 		s.settle();
 
 		// the core's round results, checked as they are written
-		// layer_reg has moved on while a layer drains: results belong to the
-		// first layer whose rounds are not all written yet
+		// layers overlap (the next one issues while this one drains): results
+		// belong to the first layer whose rounds are not all written yet
 		uint32_t layer = 0;
 		while (layer + 1 < c.L && words_seen[layer] >= (c.img->out_dim[layer] + P - 1) / P)
 			layer++;
