@@ -87,8 +87,10 @@ for m in "${MUTANTS[@]}"; do
 	FAIL:*)
 		if [ -n "$at" ]; then
 			f=${at%%:*}; l=${at#*:}
-			sec=$(head -n "$l" "$root/tests/formal/$f" 2>/dev/null | grep -oE '// ---- \([0-9]+\)' | tail -1 | tr -dc '0-9')
-			[ -n "$sec" ] && job="$job (property $sec)"
+			# the section the assertion is in: "(5) latency", "(6b) waits", ...
+			sec=$(head -n "$l" "$root/tests/formal/$f" 2>/dev/null | grep -E '^[[:space:]]*// ---- ' |
+			      tail -1 | sed -E 's#^[[:space:]]*// ---- ##; s#[[:space:]]*-+$##')
+			[ -n "$sec" ] && job="$job, $sec"
 			say "PASS: mutant $name caught by $job at $at  -- $what"
 		else   # an elaboration error is not a catch
 			say "FAIL: mutant $name broke the build, not a property: ${line#FAIL: }"
