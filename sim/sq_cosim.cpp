@@ -19,8 +19,9 @@
 // --no-stress). On a mismatch it prints vector, layer, row, expected and
 // actual, re-runs that inference with tracing on (a VCD under the build
 // folder) and exits 1. --inject weight|round|early breaks the comparison on purpose:
-// one stored weight flipped before loading, or the reference's hidden
-// rounding changed from half-up to floor (one LSB on about half the values).
+// one stored weight flipped before loading, the reference's hidden
+// rounding changed from half-up to floor (one LSB on about half the values),
+// or the exporter's round waits scheduled a cycle short (reads see old words).
 //
 // usage: sq_cosim MODEL.sqm [--vectors N] [--seed S] [--json] [--wave]
 //                 [--inject weight|round|early] [--no-stress] [--wave-dir DIR]
